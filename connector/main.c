@@ -1,0 +1,8 @@
+/* main.c: the connector program. */
+int cli_main(int argc, char **argv);
+
+int
+main(int argc, char **argv)
+{
+	return cli_main(argc, argv);
+}
