@@ -1,1 +1,496 @@
-/* placeholder: being written */
+/*
+ * cli.c: `connector [OPTIONS] COMMAND [ARGS]`.
+ *
+ * Commands: sync, status ORDER_ID [--json], failures [--json], check-config.
+ * Global options: -c FILE (default $CONNECTOR_CONF, else
+ * /etc/connector/connector.conf), --state DIR, --log-format text|json,
+ * --dry-run, --only PHASE. Unknown commands or options: usage, exit 1.
+ * Exit codes: 0 done, 2 some records failed, 1 could not run.
+ */
+#include "connector/cli.h"
+#include "connector/engine.h"
+#include "connector/engine_int.h"
+#include "connector/log.h"
+#include "connector/timeutil.h"
+
+#include <json-c/json.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: connector [-c FILE] [--state DIR] [--log-format text|json] COMMAND\n"
+	    "\n"
+	    "commands:\n"
+	    "  sync [--dry-run] [--only orders]   sync what changed since the last run\n"
+	    "  status ORDER_ID [--json]           where one order is on both sides\n"
+	    "  failures [--json]                  every record that failed, and why\n"
+	    "  check-config                       validate the conf file and exit\n"
+	    "\n"
+	    "options:\n"
+	    "  -c FILE            conf file (default $CONNECTOR_CONF, else "
+	    "/etc/connector/connector.conf)\n"
+	    "  --state DIR        state directory (overrides [connector] state_dir)\n"
+	    "  --log-format FMT   text (default) or json: one line per event on stderr\n"
+	    "\n"
+	    "exit codes: 0 done, 2 some records failed (see `connector failures`),\n"
+	    "            1 could not run\n");
+}
+
+struct cli {
+	const char *conf_path;
+	const char *state_dir;
+	const char *log_format;
+	const char *command;
+	const char *arg;        /* ORDER_ID */
+	int json;
+	int dry_run;
+	unsigned phases;
+};
+
+static int
+parse_args(struct cli *a, int argc, char **argv)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	a->phases = PHASE_ALL;
+	for (i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (strcmp(s, "-c") == 0 || strcmp(s, "--config") == 0) {
+			if (++i == argc)
+				return -1;
+			a->conf_path = argv[i];
+		} else if (strcmp(s, "--state") == 0) {
+			if (++i == argc)
+				return -1;
+			a->state_dir = argv[i];
+		} else if (strcmp(s, "--log-format") == 0) {
+			if (++i == argc)
+				return -1;
+			a->log_format = argv[i];
+			if (strcmp(a->log_format, "text") != 0 &&
+			    strcmp(a->log_format, "json") != 0)
+				return -1;
+		} else if (strcmp(s, "--json") == 0) {
+			a->json = 1;
+		} else if (strcmp(s, "--dry-run") == 0) {
+			a->dry_run = 1;
+		} else if (strcmp(s, "--only") == 0) {
+			if (++i == argc)
+				return -1;
+			if (strcmp(argv[i], "orders") == 0)
+				a->phases = PHASE_ORDERS;
+			else
+				return -1;
+		} else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+			return 1;
+		} else if (s[0] == '-') {
+			fprintf(stderr, "connector: unknown option %s\n", s);
+			return -1;
+		} else if (a->command == NULL) {
+			a->command = s;
+		} else if (a->arg == NULL) {
+			a->arg = s;
+		} else {
+			fprintf(stderr, "connector: unexpected argument %s\n", s);
+			return -1;
+		}
+	}
+	if (a->command == NULL)
+		return -1;
+	if (a->conf_path == NULL)
+		a->conf_path = getenv("CONNECTOR_CONF");
+	if (a->conf_path == NULL)
+		a->conf_path = "/etc/connector/connector.conf";
+	return 0;
+}
+
+static void
+print_error(const struct sc_error *err)
+{
+	char line[SC_ERROR_MSG_MAX + SC_ERROR_REMOTE_MAX + 64];
+
+	if (err->remote[0] != '\0')
+		snprintf(line, sizeof(line), "connector: %s (remote: %s)", err->msg,
+		         err->remote);
+	else
+		snprintf(line, sizeof(line), "connector: %s",
+		         err->msg[0] ? err->msg : sc_code_name(err->code));
+	log_redact(line, sizeof(line), line);
+	fprintf(stderr, "%s\n", line);
+}
+
+static int
+load_conf(struct conf **c, const struct cli *a, struct sc_error *err)
+{
+	if (a->log_format != NULL && strcmp(a->log_format, "json") == 0)
+		log_set_format(LOG_JSON);
+	return conf_load(c, a->conf_path, err);
+}
+
+/* ---- sync --------------------------------------------------------------- */
+
+static int
+cmd_sync(const struct cli *a, const struct conf *c, struct sc_error *err)
+{
+	struct engine_opts o;
+	struct sync_summary sum;
+	struct engine *e = NULL;
+	struct sigaction sa;
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	memset(&o, 0, sizeof(o));
+	o.state_dir = a->state_dir;
+	o.lock = !a->dry_run;
+	o.dry_run = a->dry_run;
+	o.phases = a->phases;
+	o.stop = &stop_flag;
+	if ((rc = engine_open(&e, c, &o, err)) < 0) {
+		if (rc == SC_ELOCKED) {
+			printf("connector: %s; this run exits and leaves it alone\n", err->msg);
+			return 0;
+		}
+		print_error(err);
+		return 1;
+	}
+	if (a->log_format != NULL && strcmp(a->log_format, "json") == 0)
+		log_set_format(LOG_JSON);
+	rc = engine_sync(e, &sum, err);
+	if (rc < 0)
+		print_error(err);
+	else
+		engine_summary_print(e, &sum);
+	engine_close(e);
+	return engine_exit_code(rc, &sum);
+}
+
+/* ---- status and failures ------------------------------------------------ */
+
+struct status_q {
+	const char *id;
+	struct binding b;
+	struct failure f;
+	int has_b, has_f;
+};
+
+static int
+status_fn(struct state_txn *t, void *ud)
+{
+	struct status_q *q = ud;
+	int rc;
+
+	if ((rc = state_binding_get(t, KIND_ORDER, q->id, &q->b)) < 0)
+		return rc;
+	q->has_b = rc == 1;
+	if ((rc = state_failure_get(t, KIND_ORDER, q->id, &q->f)) < 0)
+		return rc;
+	q->has_f = rc == 1;
+	return 0;
+}
+
+static const char *
+binding_status_name(int s)
+{
+	switch (s) {
+	case BINDING_SYNCED: return "synced";
+	case BINDING_FAILED: return "failed";
+	case BINDING_WAITING: return "waiting";
+	case BINDING_PENDING: return "pending";
+	default: return "unknown";
+	}
+}
+
+static void
+iso(char out[21], int64_t t)
+{
+	if (t == 0)
+		snprintf(out, 21, "-");
+	else
+		time_format_iso8601(out, t);
+}
+
+static json_object *
+failure_json(const struct failure *f)
+{
+	json_object *o = json_object_new_object();
+	char t1[21], t2[21], t3[21], replay[200];
+
+	iso(t1, f->first);
+	iso(t2, f->last);
+	iso(t3, f->next_retry);
+	snprintf(replay, sizeof(replay), "connector sync");
+	json_object_object_add(o, "kind", json_object_new_string(
+	    f->kind == KIND_ORDER ? "order" : "record"));
+	json_object_object_add(o, "id", json_object_new_string(f->id));
+	json_object_object_add(o, "phase", json_object_new_string(f->phase));
+	json_object_object_add(o, "class", json_object_new_string(
+	    f->fclass == FAILURE_TRANSIENT ? "transient" : "permanent"));
+	json_object_object_add(o, "error", json_object_new_string(sc_code_name(f->code)));
+	json_object_object_add(o, "http_status", json_object_new_int(f->http_status));
+	json_object_object_add(o, "message", json_object_new_string(f->message));
+	json_object_object_add(o, "remote", json_object_new_string(f->remote));
+	json_object_object_add(o, "attempts", json_object_new_int64(f->attempts));
+	json_object_object_add(o, "first", json_object_new_string(t1));
+	json_object_object_add(o, "last", json_object_new_string(t2));
+	if (f->fclass == FAILURE_TRANSIENT)
+		json_object_object_add(o, "next_retry", json_object_new_string(t3));
+	return o;
+}
+
+static int
+cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
+{
+	struct engine_opts o;
+	struct engine *e = NULL;
+	struct status_q q;
+	char t1[21], t2[21];
+	int rc;
+
+	if (a->arg == NULL) {
+		usage(stderr);
+		return 1;
+	}
+	memset(&o, 0, sizeof(o));
+	o.state_dir = a->state_dir;
+	o.read_only = 1;
+	if ((rc = engine_open(&e, c, &o, err)) < 0) {
+		print_error(err);
+		return 1;
+	}
+	memset(&q, 0, sizeof(q));
+	q.id = a->arg;
+	if ((rc = state_read(engine_state(e), status_fn, &q, err)) < 0) {
+		print_error(err);
+		engine_close(e);
+		return 1;
+	}
+	engine_close(e);
+	if (a->json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "order_id", json_object_new_string(a->arg));
+		json_object_object_add(j, "known", json_object_new_boolean(q.has_b || q.has_f));
+		if (q.has_b) {
+			json_object *b = json_object_new_object();
+			iso(t1, q.b.first_seen);
+			iso(t2, q.b.synced);
+			json_object_object_add(b, "status",
+			    json_object_new_string(binding_status_name(q.b.status)));
+			json_object_object_add(b, "erp_type", json_object_new_string(q.b.erp_type));
+			json_object_object_add(b, "erp_id", json_object_new_string(q.b.erp_id));
+			json_object_object_add(b, "external_id",
+			    json_object_new_string(q.b.external_id));
+			json_object_object_add(b, "first_seen", json_object_new_string(t1));
+			json_object_object_add(b, "last_synced", json_object_new_string(t2));
+			json_object_object_add(b, "attempts", json_object_new_int64(q.b.attempts));
+			json_object_object_add(j, "erp", b);
+		}
+		json_object_object_add(j, "failure", q.has_f ? failure_json(&q.f) : NULL);
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+		                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+		return q.has_b || q.has_f ? 0 : 1;
+	}
+	if (!q.has_b && !q.has_f) {
+		printf("order %s: not known to this connection (no sync has seen it)\n", a->arg);
+		return 1;
+	}
+	if (q.has_b) {
+		iso(t1, q.b.first_seen);
+		iso(t2, q.b.synced);
+		printf("order %s: %s\n", a->arg, binding_status_name(q.b.status));
+		if (q.b.erp_id[0] != '\0')
+			printf("  erp:        %s %s (external id %s)\n", q.b.erp_type, q.b.erp_id,
+			       q.b.external_id);
+		else
+			printf("  erp:        not created yet (external id %s)\n", q.b.external_id);
+		printf("  first seen: %s\n  last sync:  %s\n  attempts:   %u\n", t1, t2,
+		       (unsigned)q.b.attempts);
+	} else {
+		printf("order %s: failed before it could be bound\n", a->arg);
+	}
+	if (q.has_f) {
+		iso(t1, q.f.last);
+		printf("  failure:    %s, %s (attempt %u, last %s)\n    %s\n",
+		       q.f.fclass == FAILURE_TRANSIENT ? "transient" : "permanent",
+		       q.f.phase, (unsigned)q.f.attempts, t1, q.f.message);
+		if (q.f.remote[0] != '\0')
+			printf("    remote: %s\n", q.f.remote);
+	}
+	return 0;
+}
+
+struct fail_list {
+	struct failure *v;
+	size_t n, alloc;
+};
+
+static int
+collect_failure(const struct failure *f, void *ud)
+{
+	struct fail_list *l = ud;
+
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? l->alloc * 2 : 16;
+		struct failure *nv = realloc(l->v, na * sizeof(*nv));
+		if (nv == NULL)
+			return SC_ENOMEM;
+		l->v = nv;
+		l->alloc = na;
+	}
+	l->v[l->n++] = *f;
+	return 0;
+}
+
+static int
+failures_fn(struct state_txn *t, void *ud)
+{
+	return state_failure_each(t, 0, collect_failure, ud);
+}
+
+static int
+newest_first(const void *a, const void *b)
+{
+	const struct failure *x = a, *y = b;
+
+	if (x->last != y->last)
+		return x->last < y->last ? 1 : -1;
+	return strcmp(x->id, y->id);
+}
+
+static int
+cmd_failures(const struct cli *a, const struct conf *c, struct sc_error *err)
+{
+	struct engine_opts o;
+	struct engine *e = NULL;
+	struct fail_list l = { NULL, 0, 0 };
+	size_t i;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.state_dir = a->state_dir;
+	o.read_only = 1;
+	if ((rc = engine_open(&e, c, &o, err)) < 0) {
+		print_error(err);
+		return 1;
+	}
+	rc = state_read(engine_state(e), failures_fn, &l, err);
+	engine_close(e);
+	if (rc < 0) {
+		print_error(err);
+		free(l.v);
+		return 1;
+	}
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), newest_first);
+	if (a->json) {
+		json_object *arr = json_object_new_array();
+
+		for (i = 0; i < l.n; i++)
+			json_object_array_add(arr, failure_json(&l.v[i]));
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+		                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	} else if (l.n == 0) {
+		printf("no failures\n");
+	} else {
+		for (i = 0; i < l.n; i++) {
+			const struct failure *f = &l.v[i];
+			char t[21];
+
+			iso(t, f->last);
+			printf("%s %s [%s, %s, attempt %u, %s]\n  %s\n",
+			       f->kind == KIND_ORDER ? "order" : "record", f->id, f->phase,
+			       f->fclass == FAILURE_TRANSIENT ? "transient" : "permanent",
+			       (unsigned)f->attempts, t, f->message);
+			if (f->remote[0] != '\0')
+				printf("  remote: %s\n", f->remote);
+			printf("  next: %s\n", f->fclass == FAILURE_TRANSIENT ?
+			       "retried automatically by a later `connector sync`" :
+			       "fix the cause (conf, SKU map, ERP data); the next `connector sync` "
+			       "after a conf change retries it");
+		}
+		printf("%zu failure(s)\n", l.n);
+	}
+	free(l.v);
+	return 0;
+}
+
+/* ---- check-config ------------------------------------------------------- */
+
+static int
+cmd_check_config(const struct cli *a, const struct conf *c, struct sc_error *err)
+{
+	struct engine_opts o;
+	struct engine *e = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.state_dir = a->state_dir;
+	o.check_only = 1;
+	if (engine_open(&e, c, &o, err) < 0) {
+		print_error(err);
+		return 1;
+	}
+	printf("%s: ok (marketplace %s, erp %s, %zu SKU mapping(s))\n", conf_path(c),
+	       e->mkt->name, e->erp->name, sku_map_count(e->skus));
+	engine_close(e);
+	return 0;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	struct cli a;
+	struct conf *c = NULL;
+	struct sc_error err;
+	int rc;
+
+	sc_error_clear(&err);
+	rc = parse_args(&a, argc, argv);
+	if (rc != 0) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 1;
+	}
+	if (strcmp(a.command, "sync") != 0 && strcmp(a.command, "status") != 0 &&
+	    strcmp(a.command, "failures") != 0 && strcmp(a.command, "check-config") != 0) {
+		fprintf(stderr, "connector: unknown command `%s`\n", a.command);
+		usage(stderr);
+		return 1;
+	}
+	if (load_conf(&c, &a, &err) < 0) {
+		print_error(&err);
+		return 1;
+	}
+	if (strcmp(a.command, "sync") == 0)
+		rc = cmd_sync(&a, c, &err);
+	else if (strcmp(a.command, "status") == 0)
+		rc = cmd_status(&a, c, &err);
+	else if (strcmp(a.command, "failures") == 0)
+		rc = cmd_failures(&a, c, &err);
+	else
+		rc = cmd_check_config(&a, c, &err);
+	conf_free(c);
+	return rc;
+}

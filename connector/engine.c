@@ -1,1 +1,366 @@
-/* placeholder: being written */
+/*
+ * engine.c: opening a connection (conf -> state, HTTP, adapters), resolving
+ * leftover intents, running the phases, and the summary. The orders phase
+ * itself is in engine_orders.c.
+ */
+#include "connector/engine.h"
+#include "connector/engine_int.h"
+#include "connector/http.h"
+#include "connector/log.h"
+#include "connector/timeutil.h"
+
+#include <openssl/evp.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+parse_log_settings(const struct conf_section *s, struct sc_error *err)
+{
+	const char *fmt = conf_get(s, "log_format");
+	const char *lvl = conf_get(s, "log_level");
+
+	if (fmt != NULL && strcmp(fmt, "json") == 0)
+		log_set_format(LOG_JSON);
+	else if (fmt != NULL && strcmp(fmt, "text") != 0)
+		return conf_error(s, "log_format", err, SC_EINVALID,
+		                  "`%s` is not text or json", fmt);
+	if (lvl == NULL || strcmp(lvl, "info") == 0)
+		log_set_level(LOG_INFO);
+	else if (strcmp(lvl, "debug") == 0)
+		log_set_level(LOG_DEBUG);
+	else if (strcmp(lvl, "warn") == 0)
+		log_set_level(LOG_WARN);
+	else if (strcmp(lvl, "error") == 0)
+		log_set_level(LOG_ERROR);
+	else
+		return conf_error(s, "log_level", err, SC_EINVALID,
+		                  "`%s` is not debug, info, warn or error", lvl);
+	return 0;
+}
+
+/* SHA-256 of the conf file, hex: a change re-tries permanent failures. */
+static void
+conf_fingerprint(const char *path, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	FILE *f = fopen(path, "rb");
+	char buf[4096];
+	size_t n, i;
+
+	out[0] = '\0';
+	if (ctx == NULL || f == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto done;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		EVP_DigestUpdate(ctx, buf, n);
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		goto done;
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+done:
+	if (f != NULL)
+		fclose(f);
+	EVP_MD_CTX_free(ctx);
+}
+
+static int
+open_http(struct http_client **out, const struct conf_section *s, int in_flight,
+          struct sc_error *err)
+{
+	struct http_opts o;
+	long timeout = 60, retries = 5;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	if ((rc = conf_get_long(s, "http_timeout_seconds", &timeout, err)) < 0 ||
+	    (rc = conf_get_long(s, "http_retries", &retries, err)) < 0)
+		return rc;
+	if (timeout < 1 || timeout > 3600)
+		return conf_error(s, "http_timeout_seconds", err, SC_EINVALID,
+		                  "must be 1..3600");
+	if (retries < 0 || retries > 20)
+		return conf_error(s, "http_retries", err, SC_EINVALID, "must be 0..20");
+	o.timeout_ms = timeout * 1000;
+	o.connect_timeout_ms = timeout * 1000 < 10000 ? timeout * 1000 : 10000;
+	o.max_retries = (int)retries;
+	o.max_in_flight = in_flight;
+	return http_client_new(out, &o, err);
+}
+
+int
+engine_open(struct engine **out, const struct conf *c,
+            const struct engine_opts *opts, struct sc_error *err)
+{
+	const struct conf_section *cs = conf_section(c, "connector");
+	const struct conf_section *ms = conf_section(c, "marketplace");
+	const struct conf_section *es = conf_section(c, "erp");
+	struct adapter_env env;
+	struct engine *e = NULL;
+	const char *dir;
+	int rc;
+
+	*out = NULL;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return sc_error_set(err, SC_ENOMEM, "out of memory");
+	e->conf = c;
+	e->opts = *opts;
+	if ((rc = parse_log_settings(cs, err)) < 0)
+		goto fail;
+	dir = opts->state_dir != NULL ? opts->state_dir : conf_get(cs, "state_dir");
+	snprintf(e->state_dir, sizeof(e->state_dir), "%s", dir);
+	conf_fingerprint(conf_path(c), e->conf_fp);
+
+	if (!opts->check_only &&
+	    (rc = state_open(&e->st, e->state_dir,
+	                     opts->read_only ? STATE_RDONLY :
+	                     (opts->lock ? STATE_LOCK : 0), NULL, err)) < 0)
+		goto fail;
+	if (opts->read_only) {
+		*out = e;
+		return 0;
+	}
+
+	if (ms == NULL || es == NULL) {
+		rc = sc_error_set(err, SC_EINVALID, "%s: needs a [%s] section",
+		                  conf_path(c), ms == NULL ? "marketplace" : "erp");
+		goto fail;
+	}
+	e->mkt = adapter_marketplace_find(conf_get(ms, "type"));
+	e->erp = adapter_erp_find(conf_get(es, "type"));
+	if (e->mkt == NULL || e->erp == NULL) {
+		rc = sc_error_set(err, SC_EINVALID, "%s: unknown adapter", conf_path(c));
+		goto fail;
+	}
+	if ((rc = adapter_marketplace_check(e->mkt, err)) < 0 ||
+	    (rc = adapter_erp_check(e->erp, err)) < 0)
+		goto fail;
+	if ((rc = conf_get_double(cs, "time_scale", &e->time_scale, err)) < 0)
+		goto fail;
+	if (e->time_scale <= 0)
+		e->time_scale = 1;
+	if ((rc = sku_map_load(&e->skus, conf_section(c, "sku_map"), err)) < 0)
+		goto fail;
+	if ((rc = open_http(&e->http_mkt, cs, 4, err)) < 0 ||
+	    (rc = open_http(&e->http_erp, cs, ENGINE_MAX_WORKERS, err)) < 0)
+		goto fail;
+	if (opts->stop != NULL)
+		http_set_stop_flag(opts->stop);
+
+	memset(&env, 0, sizeof(env));
+	env.http = e->http_mkt;
+	env.conf = ms;
+	env.time_scale = e->time_scale;
+	if ((rc = e->mkt->open(&e->mkt_self, &env, err)) < 0)
+		goto fail;
+	env.http = e->http_erp;
+	env.conf = es;
+	if ((rc = e->erp->open(&e->erp_self, &env, err)) < 0)
+		goto fail;
+	e->workers = e->erp->concurrency != NULL ? e->erp->concurrency(e->erp_self) : 1;
+	if (e->workers < 1)
+		e->workers = 1;
+	if (e->workers > ENGINE_MAX_WORKERS)
+		e->workers = ENGINE_MAX_WORKERS;
+	*out = e;
+	return 0;
+fail:
+	engine_close(e);
+	return rc;
+}
+
+void
+engine_close(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->mkt != NULL && e->mkt_self != NULL)
+		e->mkt->close(e->mkt_self);
+	if (e->erp != NULL && e->erp_self != NULL)
+		e->erp->close(e->erp_self);
+	http_client_free(e->http_mkt);
+	http_client_free(e->http_erp);
+	sku_map_free(e->skus);
+	state_close(e->st);
+	free(e);
+}
+
+struct state *
+engine_state(struct engine *e)
+{
+	return e->st;
+}
+
+int
+engine_stopping(const struct engine *e)
+{
+	return e->opts.stop != NULL && *e->opts.stop != 0;
+}
+
+/* ---- leftover intents --------------------------------------------------- */
+
+struct intent_list {
+	struct intent *v;
+	size_t n, alloc;
+};
+
+static int
+collect_intent(const struct intent *in, void *ud)
+{
+	struct intent_list *l = ud;
+
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? l->alloc * 2 : 16;
+		struct intent *nv = realloc(l->v, na * sizeof(*nv));
+		if (nv == NULL)
+			return SC_ENOMEM;
+		l->v = nv;
+		l->alloc = na;
+	}
+	l->v[l->n++] = *in;
+	return 0;
+}
+
+static int
+read_intents(struct state_txn *t, void *ud)
+{
+	return state_intent_each(t, collect_intent, ud);
+}
+
+struct intent_fix {
+	const struct intent *in;
+	int found;
+	struct erp_ref ref;
+};
+
+static int
+apply_intent_fix(struct state_txn *t, void *ud)
+{
+	struct intent_fix *f = ud;
+	struct binding b;
+	int64_t now = time_now();
+	int rc;
+
+	if (f->found) {
+		if ((rc = state_binding_get(t, f->in->kind, f->in->id, &b)) < 0)
+			return rc;
+		if (rc == 0) {
+			memset(&b, 0, sizeof(b));
+			b.kind = f->in->kind;
+			state_strlcpy(b.id, f->in->id, sizeof(b.id));
+			b.first_seen = now;
+		}
+		state_strlcpy(b.erp_type, f->ref.type[0] ? f->ref.type : f->in->erp_type,
+		              sizeof(b.erp_type));
+		state_strlcpy(b.erp_id, f->ref.id, sizeof(b.erp_id));
+		state_strlcpy(b.external_id, f->in->external_id, sizeof(b.external_id));
+		memset(b.hash, 0, sizeof(b.hash));   /* rewrite on next sight */
+		b.status = BINDING_SYNCED;
+		b.updated = now;
+		b.synced = now;
+		state_strlcpy(b.detail, "bound from an interrupted write", sizeof(b.detail));
+		if ((rc = state_binding_put(t, &b)) < 0)
+			return rc;
+	}
+	return state_intent_del(t, f->in->kind, f->in->id);
+}
+
+int
+engine_resolve_intents(struct engine *e, uint64_t *resolved, struct sc_error *err)
+{
+	struct intent_list l = { NULL, 0, 0 };
+	size_t i;
+	int rc;
+
+	if ((rc = state_read(e->st, read_intents, &l, err)) < 0)
+		goto done;
+	for (i = 0; i < l.n; i++) {
+		struct intent_fix f;
+
+		memset(&f, 0, sizeof(f));
+		f.in = &l.v[i];
+		rc = e->erp->record_find(e->erp_self, l.v[i].erp_type[0] ? l.v[i].erp_type : NULL,
+		                         l.v[i].external_id, &f.ref, err);
+		if (rc < 0) {
+			sc_error_prefix(err, "resolving the interrupted write of %s",
+			                l.v[i].external_id);
+			goto done;
+		}
+		f.found = rc == 1;
+		log_event(LOG_INFO, "intent.resolved", "external_id", l.v[i].external_id,
+		          "outcome", f.found ? "found, bound" : "absent, dropped", NULL);
+		if ((rc = state_write(e->st, apply_intent_fix, &f, err)) < 0)
+			goto done;
+		(*resolved)++;
+	}
+	rc = 0;
+done:
+	free(l.v);
+	return rc;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+int
+engine_sync(struct engine *e, struct sync_summary *sum, struct sc_error *err)
+{
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->started_ms = time_mono_ms();
+	if (!e->opts.dry_run &&
+	    (rc = engine_resolve_intents(e, &sum->intents_resolved, err)) < 0)
+		goto done;
+	if (e->opts.phases & PHASE_ORDERS) {
+		if ((rc = engine_orders_phase(e, sum, err)) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	sum->ended_ms = time_mono_ms();
+	sum->stopped = engine_stopping(e);
+	return rc;
+}
+
+int
+engine_exit_code(int rc, const struct sync_summary *sum)
+{
+	if (rc < 0)
+		return 1;
+	if (sum->orders.failed > 0 || sum->phase_error || sum->stopped)
+		return 2;
+	return 0;
+}
+
+void
+engine_summary_print(const struct engine *e, const struct sync_summary *sum)
+{
+	const struct phase_counts *o = &sum->orders;
+	double secs = (double)(sum->ended_ms - sum->started_ms) / 1000.0;
+
+	if (e->opts.phases & PHASE_ORDERS)
+		printf("orders: %llu seen, %llu created, %llu updated, %llu unchanged, "
+		       "%llu skipped, %llu failed, %llu retried (%llu pages, %.1f s)%s\n",
+		       (unsigned long long)o->seen, (unsigned long long)o->created,
+		       (unsigned long long)o->updated, (unsigned long long)o->unchanged,
+		       (unsigned long long)o->skipped, (unsigned long long)o->failed,
+		       (unsigned long long)o->retried, (unsigned long long)o->pages, secs,
+		       e->opts.dry_run ? " [dry run: nothing written]" : "");
+	if (sum->intents_resolved > 0)
+		printf("recovered %llu interrupted write(s) from the previous run\n",
+		       (unsigned long long)sum->intents_resolved);
+	if (o->created + o->updated + o->failed == 0 && !sum->phase_error)
+		printf("nothing to write: everything is already in sync\n");
+	if (o->failed > 0)
+		printf("%llu record(s) failed: see `connector failures`\n",
+		       (unsigned long long)o->failed);
+	if (sum->phase_error)
+		printf("a page could not be fetched; the cursor stays and the next run "
+		       "goes on from there\n");
+	if (sum->stopped)
+		printf("stopped by a signal: the record in flight was finished and committed\n");
+	fflush(stdout);
+}

@@ -1,5 +1,5 @@
 /* main.c: the connector program. */
-int cli_main(int argc, char **argv);
+#include "connector/cli.h"
 
 int
 main(int argc, char **argv)

@@ -1,0 +1,77 @@
+/*
+ * engine.h: the run loop. It alone talks to state; adapters only through
+ * their ops tables (adapters/adapter.h). It never names a marketplace or ERP.
+ *
+ * A run (engine_sync):
+ *  0. resolve leftover intents: each one's external id is looked up in the
+ *     ERP; found -> bound (hash cleared, so the record is rewritten on its
+ *     next sight, as an update), absent -> dropped. Nothing is written again
+ *     before this is done, so a crash at any point cannot make a second record.
+ *  1. orders phase: retry due failures (order_get, same path), then page
+ *     through orders changed since the cursor. Per page: decide per order
+ *     (new / changed by content hash / unchanged / skipped), commit intents for
+ *     the writes, write them to the ERP (up to erp->concurrency() at once),
+ *     commit bindings, failures and the page's cursor in one transaction.
+ *     One record's failure never stops the run.
+ *
+ * Exit status (engine_exit_code): 0 every record done, 2 some records failed
+ * (see `connector failures`), 1 the run could not happen.
+ */
+#ifndef SC_ENGINE_H
+#define SC_ENGINE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "connector/conf.h"
+#include "connector/error.h"
+
+struct engine;
+
+enum engine_phase {
+	PHASE_ORDERS = 1 << 0,
+	PHASE_ALL = 0xff
+};
+
+struct engine_opts {
+	const char *state_dir;          /* overrides [connector] state_dir when set */
+	int lock;                       /* take the run lock (sync, replay) */
+	int read_only;                  /* status, failures: no lock, no writes, no adapters */
+	int check_only;                 /* check-config: adapters opened, no state touched */
+	int dry_run;                    /* read both sides, write nothing */
+	unsigned phases;                /* enum engine_phase mask */
+	volatile sig_atomic_t *stop;    /* raised by SIGTERM/SIGINT */
+};
+
+struct phase_counts {
+	uint64_t seen, created, updated, unchanged, skipped, failed, retried;
+	uint64_t pages;
+};
+
+struct sync_summary {
+	struct phase_counts orders;
+	uint64_t intents_resolved;
+	int stopped;                    /* a signal ended the run early */
+	int phase_error;                /* a page could not be fetched */
+	int64_t started_ms, ended_ms;
+};
+
+int engine_open(struct engine **out, const struct conf *c,
+                const struct engine_opts *opts, struct sc_error *err);
+void engine_close(struct engine *e);
+
+/* Run the phases. Returns 0 when it ran (look at the summary for failures),
+ * <0 when it could not run. */
+int engine_sync(struct engine *e, struct sync_summary *sum, struct sc_error *err);
+
+/* 0, 1 or 2 as above. */
+int engine_exit_code(int rc, const struct sync_summary *sum);
+
+/* Print the summary lines to stdout. */
+void engine_summary_print(const struct engine *e, const struct sync_summary *sum);
+
+/* The state handle (for status/failures commands). */
+struct state *engine_state(struct engine *e);
+
+#endif
