@@ -86,7 +86,7 @@ open_http(struct http_client **out, const struct conf_section *s, int in_flight,
 		return conf_error(s, "http_retries", err, SC_EINVALID, "must be 0..20");
 	o.timeout_ms = timeout * 1000;
 	o.connect_timeout_ms = timeout * 1000 < 10000 ? timeout * 1000 : 10000;
-	o.max_retries = (int)retries;
+	o.max_retries = retries == 0 ? -1 : (int)retries;
 	o.max_in_flight = in_flight;
 	return http_client_new(out, &o, err);
 }
@@ -114,12 +114,9 @@ engine_open(struct engine **out, const struct conf *c,
 	snprintf(e->state_dir, sizeof(e->state_dir), "%s", dir);
 	conf_fingerprint(conf_path(c), e->conf_fp);
 
-	if (!opts->check_only &&
-	    (rc = state_open(&e->st, e->state_dir,
-	                     opts->read_only ? STATE_RDONLY :
-	                     (opts->lock ? STATE_LOCK : 0), NULL, err)) < 0)
-		goto fail;
 	if (opts->read_only) {
+		if ((rc = state_open(&e->st, e->state_dir, STATE_RDONLY, NULL, err)) < 0)
+			goto fail;
 		*out = e;
 		return 0;
 	}
@@ -165,6 +162,11 @@ engine_open(struct engine **out, const struct conf *c,
 		e->workers = 1;
 	if (e->workers > ENGINE_MAX_WORKERS)
 		e->workers = ENGINE_MAX_WORKERS;
+	/* State last: a conf an adapter refuses leaves no state behind. */
+	if (!opts->check_only &&
+	    (rc = state_open(&e->st, e->state_dir, opts->lock ? STATE_LOCK : 0,
+	                     NULL, err)) < 0)
+		goto fail;
 	*out = e;
 	return 0;
 fail:

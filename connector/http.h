@@ -39,6 +39,8 @@
 struct ratelimit;
 struct http_client;
 
+/* A zero field takes its default; opts == NULL means all defaults.
+ * max_retries < 0 means no retries. */
 struct http_opts {
 	long connect_timeout_ms;   /* default 10000 */
 	long timeout_ms;           /* whole request; default 60000 */
@@ -55,7 +57,11 @@ struct http_request;
 struct http_headers;
 
 /* Called before every attempt to add headers that must be fresh (auth).
- * Append "Name: value" lines to `hdrs` with http_headers_add. */
+ * Append "Name: value" lines to `hdrs` with http_headers_add (a new, empty
+ * list each attempt). It runs after the limiter's token and before the
+ * in-flight slot is taken, so it may itself make a request with the same
+ * client (a token refresh). A negative return ends the request with that
+ * code (err prefixed with op, method, host and path). */
 typedef int (*http_auth_fn)(void *ud, const struct http_request *req,
                             struct http_headers *hdrs, struct sc_error *err);
 
@@ -63,11 +69,14 @@ struct http_headers {
 	char **lines;   /* "Name: value" */
 	size_t n, alloc;
 };
+/* Append "name: value" (copied). SC_EINVALID when the name is empty or has
+ * ':', blanks or a line break, or the value has a line break; SC_ENOMEM.
+ * A zeroed struct is an empty list; http_headers_free empties it again. */
 int http_headers_add(struct http_headers *h, const char *name, const char *value);
 void http_headers_free(struct http_headers *h);
 
 struct http_request {
-	const char *method;              /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+	const char *method;              /* "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD" */
 	const char *url;                 /* full URL, query included */
 	const char *const *headers;      /* NULL-terminated "Name: value", or NULL */
 	const char *body;                /* may be NULL */
@@ -87,6 +96,8 @@ struct http_response {
 	int attempts;
 };
 
+/* Options are copied (user_agent too). *out is freed with http_client_free
+ * (NULL-safe), which must not run while a request is in flight. */
 int http_client_new(struct http_client **out, const struct http_opts *opts,
                     struct sc_error *err);
 void http_client_free(struct http_client *c);
@@ -102,7 +113,8 @@ void http_response_free(struct http_response *resp);
 const char *http_response_header(const struct http_response *resp, const char *name);
 
 /* A flag set by the signal handler: when non-zero, retries and backoff
- * sleeps stop early with SC_EINTR (the request in flight is completed). */
+ * sleeps stop early with SC_EINTR (the request in flight is completed).
+ * Process-wide; also handed to ratelimit_set_stop_flag. NULL disables. */
 void http_set_stop_flag(volatile sig_atomic_t *flag);
 
 /* 1 when `url` is http(s) to a loopback host. */

@@ -13,15 +13,24 @@
 #ifndef SC_RATELIMIT_H
 #define SC_RATELIMIT_H
 
+#include <signal.h>
 #include <stdint.h>
 
 struct ratelimit;
 
+/* A full bucket (burst tokens). `rate` must be finite and > 0 (else
+ * SC_EINVALID); a burst below 1 counts as 1; a time_scale <= 0 as 1. `name`
+ * is copied (may be NULL). *out is freed with ratelimit_free (NULL-safe). */
 int ratelimit_new(struct ratelimit **out, const char *name, double rate,
                   double burst, double time_scale);
 void ratelimit_free(struct ratelimit *rl);
 
-/* Take one token, sleeping as needed. */
+/* The flag raised by the signal handler: while it is non-zero,
+ * ratelimit_acquire returns SC_EINTR instead of sleeping (checked at least
+ * every 50 ms). Process-wide; NULL disables. http_set_stop_flag sets it too. */
+void ratelimit_set_stop_flag(volatile sig_atomic_t *flag);
+
+/* Take one token, sleeping as needed. 0, or SC_EINTR when stopped. */
 int ratelimit_acquire(struct ratelimit *rl);
 /* Milliseconds until a token is available (0 = now); takes nothing. */
 int64_t ratelimit_wait_ms(struct ratelimit *rl);
