@@ -40,6 +40,7 @@ usage(FILE *f)
 	    "  status ORDER_ID [--json]           where one order is on both sides\n"
 	    "  failures [--json]                  every record that failed, and why\n"
 	    "  check-config                       validate the conf file and exit\n"
+	    "  keys                               every conf key, its default and meaning\n"
 	    "\n"
 	    "options:\n"
 	    "  -c FILE            conf file (default $CONNECTOR_CONF, else "
@@ -438,6 +439,34 @@ cmd_failures(const struct cli *a, const struct conf *c, struct sc_error *err)
 	return 0;
 }
 
+/* ---- keys --------------------------------------------------------------- */
+
+static void
+print_keys(const char *section, const char *type, const struct conf_key *k)
+{
+	printf("[%s]%s%s\n", section, type ? " type = " : "", type ? type : "");
+	for (; k != NULL && k->name != NULL; k++)
+		printf("  %-22s %-9s %-10s %s\n", k->name,
+		       (k->flags & CONF_REQUIRED) ? "required" : "optional",
+		       (k->flags & CONF_SECRET) ? "secret" : "",
+		       k->help ? k->help : "");
+}
+
+static int
+cmd_keys(void)
+{
+	size_t i;
+
+	print_keys("connector", NULL, conf_connector_keys());
+	for (i = 0; adapter_marketplaces[i] != NULL; i++)
+		print_keys("marketplace", adapter_marketplaces[i]->name,
+		           adapter_marketplaces[i]->conf_keys);
+	for (i = 0; adapter_erps[i] != NULL; i++)
+		print_keys("erp", adapter_erps[i]->name, adapter_erps[i]->conf_keys);
+	printf("[sku_map]\n  MARKETPLACE-SKU = ERP-ITEM   one line per SKU to map\n");
+	return 0;
+}
+
 /* ---- check-config ------------------------------------------------------- */
 
 static int
@@ -473,6 +502,8 @@ cli_main(int argc, char **argv)
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 1;
 	}
+	if (strcmp(a.command, "keys") == 0)
+		return cmd_keys();
 	if (strcmp(a.command, "sync") != 0 && strcmp(a.command, "status") != 0 &&
 	    strcmp(a.command, "failures") != 0 && strcmp(a.command, "check-config") != 0) {
 		fprintf(stderr, "connector: unknown command `%s`\n", a.command);

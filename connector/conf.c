@@ -6,6 +6,7 @@
  * when the handler runs, `lineno` is the line it came from.
  */
 #include "connector/conf.h"
+#include "connector/buf.h"
 #include "connector/log.h"
 #include "adapters/adapter.h"
 
@@ -54,6 +55,12 @@ static const struct conf_key connector_keys[] = {
 	  "ISO date: ignore marketplace records older than this on the first run" },
 	{ NULL, 0, NULL, NULL }
 };
+
+const struct conf_key *
+conf_connector_keys(void)
+{
+	return connector_keys;
+}
 
 /* ---- parsing ------------------------------------------------------------ */
 
@@ -223,41 +230,78 @@ key_names(char *out, size_t n, const struct conf_key *keys, int with_type)
 		                      keys->name);
 }
 
-/* ${NAME} as the whole value: take it from the environment. */
+/* ${NAME} anywhere in a value is replaced by that environment variable; an
+ * unset or empty one is an error naming it. A value that is exactly one
+ * ${NAME} counts as "from the environment" for the secret-mode check. */
 static int
 expand_env(struct parse_ctx *p, const char *section, struct conf_entry *e)
 {
-	size_t len = strlen(e->value);
-	char name[128];
-	const char *v;
-	char *dup;
-	size_t i;
+	const char *v = e->value;
+	struct buf out;
+	int whole = 0, rc = 0;
 
-	if (len < 4 || e->value[0] != '$' || e->value[1] != '{' ||
-	    e->value[len - 1] != '}')
+	if (strstr(v, "${") == NULL)
 		return 0;
-	if (len - 3 >= sizeof(name))
-		return fail(p, e->line, "[%s] %s: environment variable name too long",
-		            section, e->key), -1;
-	memcpy(name, e->value + 2, len - 3);
-	name[len - 3] = '\0';
-	for (i = 0; name[i] != '\0'; i++)
-		if (!(name[i] == '_' || (name[i] >= 'A' && name[i] <= 'Z') ||
-		      (name[i] >= 'a' && name[i] <= 'z') ||
-		      (i > 0 && name[i] >= '0' && name[i] <= '9')))
-			return fail(p, e->line,
-			    "[%s] %s: `%s` is not a valid environment variable name",
-			    section, e->key, name), -1;
-	v = getenv(name);
-	if (v == NULL || v[0] == '\0')
-		return fail(p, e->line,
-		    "[%s] %s: environment variable %s is not set", section,
-		    e->key, name), -1;
-	if ((dup = strdup(v)) == NULL)
-		return fail(p, e->line, "out of memory"), -1;
+	buf_init(&out, 64 * 1024);
+	while (*v != '\0') {
+		const char *close, *env;
+		char name[128];
+		size_t len, i;
+
+		if (v[0] != '$' || v[1] != '{') {
+			if ((rc = buf_append(&out, v, 1)) < 0)
+				break;
+			v++;
+			continue;
+		}
+		if ((close = strchr(v + 2, '}')) == NULL) {
+			fail(p, e->line, "[%s] %s: `${` without a closing `}`", section, e->key);
+			rc = -1;
+			break;
+		}
+		len = (size_t)(close - (v + 2));
+		if (len == 0 || len >= sizeof(name)) {
+			fail(p, e->line, "[%s] %s: bad environment variable reference",
+			     section, e->key);
+			rc = -1;
+			break;
+		}
+		memcpy(name, v + 2, len);
+		name[len] = '\0';
+		for (i = 0; i < len; i++)
+			if (!(name[i] == '_' || (name[i] >= 'A' && name[i] <= 'Z') ||
+			      (name[i] >= 'a' && name[i] <= 'z') ||
+			      (i > 0 && name[i] >= '0' && name[i] <= '9')))
+				break;
+		if (i < len) {
+			fail(p, e->line,
+			     "[%s] %s: `%s` is not a valid environment variable name",
+			     section, e->key, name);
+			rc = -1;
+			break;
+		}
+		env = getenv(name);
+		if (env == NULL || env[0] == '\0') {
+			fail(p, e->line, "[%s] %s: environment variable %s is not set",
+			     section, e->key, name);
+			rc = -1;
+			break;
+		}
+		if (v == e->value && close[1] == '\0')
+			whole = 1;
+		if ((rc = buf_puts(&out, env)) < 0)
+			break;
+		v = close + 1;
+	}
+	if (rc < 0) {
+		if (!p->failed)
+			fail(p, e->line, "[%s] %s: value too long", section, e->key);
+		buf_free(&out);
+		return -1;
+	}
 	free(e->value);
-	e->value = dup;
-	e->from_env = 1;
+	e->value = buf_take(&out);
+	e->from_env = whole;
 	return 0;
 }
 

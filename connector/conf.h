@@ -63,6 +63,9 @@ int conf_error(const struct conf_section *s, const char *key, struct sc_error *e
 typedef int (*conf_each_cb)(const char *key, const char *value, int line, void *ud);
 int conf_each(const struct conf_section *s, conf_each_cb cb, void *ud);
 
+/* The [connector] key table (for `connector keys` and docs). */
+const struct conf_key *conf_connector_keys(void);
+
 /* An in-memory conf for tests: `text` is INI content, `path` used in messages. */
 int conf_load_string(struct conf **out, const char *text, const char *path,
                      struct sc_error *err);

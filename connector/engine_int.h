@@ -12,6 +12,7 @@
 
 #define ENGINE_MAX_WORKERS 32
 #define ENGINE_RETRY_MAX_PER_RUN 500
+#define ENGINE_PAGE_ATTEMPTS 3
 
 struct engine {
 	const struct conf *conf;

@@ -562,6 +562,30 @@ cursor_fn(struct state_txn *t, void *ud)
 	return rc < 0 ? rc : 0;
 }
 
+/* A page whose body came back malformed or cut short is fetched again a
+ * couple of times in this run (the HTTP client already retried network
+ * errors, 429 and 5xx) before the phase gives up and keeps its cursor. */
+static int
+fetch_page(struct engine *e, const char *cursor, struct page *p, struct sc_error *err)
+{
+	int attempt, rc = SC_ERROR;
+
+	for (attempt = 1; attempt <= ENGINE_PAGE_ATTEMPTS; attempt++) {
+		page_init(p, (void (*)(void *))order_free);
+		sc_error_clear(err);
+		rc = e->mkt->orders_page(e->mkt_self, cursor, p, err);
+		if (rc == 0 || (rc != SC_EMALFORMED && rc != SC_ETRANSIENT) ||
+		    attempt == ENGINE_PAGE_ATTEMPTS || engine_stopping(e))
+			return rc;
+		page_free(p);
+		log_event(LOG_WARN, "orders.page_retry", "phase", "orders",
+		          "error", err->msg, NULL);
+		if (time_sleep_ms(500 * attempt) == SC_EINTR)
+			return rc;
+	}
+	return rc;
+}
+
 int
 engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 {
@@ -577,9 +601,7 @@ engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_error 
 		struct page p;
 		struct sc_error perr;
 
-		page_init(&p, (void (*)(void *))order_free);
-		sc_error_clear(&perr);
-		rc = e->mkt->orders_page(e->mkt_self, cursor, &p, &perr);
+		rc = fetch_page(e, cursor, &p, &perr);
 		if (rc < 0) {
 			page_free(&p);
 			if (pc->pages == 0 && pc->seen == 0) {
