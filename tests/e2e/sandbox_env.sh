@@ -18,9 +18,14 @@ print(v)' "$SEED" "$1"
 
 sandbox_start() {
   WORK=$(mktemp -d)
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/ns-key.pem" 2>/dev/null
+  if [ -n "${KEYDIR:-}" ] && [ -f "$KEYDIR/ns-key.pem" ]; then
+    cp "$KEYDIR/ns-key.pem" "$KEYDIR/ns-pub.pem" "$WORK/"
+  else
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/ns-key.pem" 2>/dev/null
+    openssl pkey -in "$WORK/ns-key.pem" -pubout -out "$WORK/ns-pub.pem"
+    if [ -n "${KEYDIR:-}" ]; then cp "$WORK/ns-key.pem" "$WORK/ns-pub.pem" "$KEYDIR/"; fi
+  fi
   chmod 600 "$WORK/ns-key.pem"
-  openssl pkey -in "$WORK/ns-key.pem" -pubout -out "$WORK/ns-pub.pem"
   "$BUILD/connector-sandbox" --listen 127.0.0.1:0 --seed "$SEED" \
       --netsuite-public-key "$WORK/ns-pub.pem" "$@" > "$WORK/sandbox.out" 2> "$WORK/sandbox.err" &
   SANDBOX_PID=$!
