@@ -3,6 +3,7 @@
 #include "connector/error.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,8 @@ buf_reserve(struct buf *b, size_t extra)
 	size_t need, na;
 	char *p;
 
+	if (cap > SIZE_MAX / 4)      /* so len + extra + 1 and na * 2 cannot wrap */
+		cap = SIZE_MAX / 4;
 	if (extra > cap || b->len > cap - extra)
 		return SC_ENOSPACE;
 	need = b->len + extra + 1;
@@ -100,12 +103,23 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	return 0;
 }
 
+/* Undo a partial append: back to `len`, returning `rc`. */
+static int
+buf_truncate(struct buf *b, size_t len, int rc)
+{
+	b->len = len;
+	if (b->data != NULL)
+		b->data[len] = '\0';
+	return rc;
+}
+
 int
 buf_json_escape(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p;
 	const unsigned char *run;
+	size_t len0 = b->len;
 	int rc;
 
 	for (p = run = (const unsigned char *)s; *p != '\0'; p++) {
@@ -133,10 +147,12 @@ buf_json_escape(struct buf *b, const char *s)
 		}
 		if ((rc = buf_append(b, run, (size_t)(p - run))) < 0 ||
 		    (rc = buf_append(b, esc, elen)) < 0)
-			return rc;
+			return buf_truncate(b, len0, rc);
 		run = p + 1;
 	}
-	return buf_append(b, run, (size_t)(p - run));
+	if ((rc = buf_append(b, run, (size_t)(p - run))) < 0)
+		return buf_truncate(b, len0, rc);
+	return 0;
 }
 
 int
@@ -144,6 +160,7 @@ buf_url_encode(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
+	size_t len0 = b->len;
 	int rc;
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
@@ -156,7 +173,7 @@ buf_url_encode(struct buf *b, const char *s)
 			rc = buf_append(b, enc, 3);
 		}
 		if (rc < 0)
-			return rc;
+			return buf_truncate(b, len0, rc);
 	}
 	return 0;
 }

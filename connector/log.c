@@ -9,13 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_SECRETS_MAX 32
+/* A line longer than this is cut and marked (the line still ends in '\n'). */
+#define LOG_LINE_MAX (1 << 16)
 
 static enum log_format log_fmt = LOG_TEXT;
 static enum log_level log_min = LOG_INFO;
 static int log_fd = 2;
-static char *log_secrets[LOG_SECRETS_MAX];
-static size_t log_nsecrets;
+static char **log_secrets;      /* grows: a dropped secret would leak */
+static size_t log_nsecrets, log_asecrets;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void log_set_format(enum log_format f) { log_fmt = f; }
@@ -33,7 +34,16 @@ log_secret_add(const char *value)
 	for (i = 0; i < log_nsecrets; i++)
 		if (strcmp(log_secrets[i], value) == 0)
 			break;
-	if (i == log_nsecrets && log_nsecrets < LOG_SECRETS_MAX) {
+	if (i == log_nsecrets && log_nsecrets == log_asecrets) {
+		size_t na = log_asecrets ? log_asecrets * 2 : 16;
+		char **p = realloc(log_secrets, na * sizeof(*p));
+
+		if (p != NULL) {
+			log_secrets = p;
+			log_asecrets = na;
+		}
+	}
+	if (i == log_nsecrets && log_nsecrets < log_asecrets) {
 		char *dup = strdup(value);
 		if (dup != NULL)
 			log_secrets[log_nsecrets++] = dup;
@@ -49,7 +59,10 @@ log_secret_clear(void)
 	pthread_mutex_lock(&log_mu);
 	for (i = 0; i < log_nsecrets; i++)
 		free(log_secrets[i]);
+	free(log_secrets);
+	log_secrets = NULL;
 	log_nsecrets = 0;
+	log_asecrets = 0;
 	pthread_mutex_unlock(&log_mu);
 }
 
@@ -64,12 +77,12 @@ redact_locked(char *out, size_t n, const char *in)
 	while (*in != '\0' && o + 1 < n) {
 		size_t i, hit = 0;
 
+		/* The longest secret matching here: with "abcd" and "abcdefgh"
+		 * registered, "abcdefgh" must not come out as "[redacted]efgh". */
 		for (i = 0; i < log_nsecrets; i++) {
 			size_t sl = strlen(log_secrets[i]);
-			if (strncmp(in, log_secrets[i], sl) == 0) {
+			if (sl > hit && strncmp(in, log_secrets[i], sl) == 0)
 				hit = sl;
-				break;
-			}
 		}
 		if (hit > 0) {
 			const char *r = "[redacted]";
@@ -113,6 +126,49 @@ needs_quotes(const char *v)
 	return 0;
 }
 
+/* Caller holds log_mu. Append `v` with every secret replaced first, then
+ * escaped: a secret holding '"' or '\\' would no longer match once escaped.
+ * quote: 0 as is, 1 JSON-escaped, 2 text-format value (quoted when needed). */
+static int
+log_append_locked(struct buf *b, const char *v, int quote)
+{
+	size_t n = strlen(v) * 3 + 16;   /* "[redacted]" (10) replaces >= 4 */
+	char *tmp = malloc(n);
+	int rc;
+
+	if (tmp == NULL)
+		return buf_puts(b, "[redacted]");
+	redact_locked(tmp, n, v);
+	if (quote == 2 && !needs_quotes(tmp))
+		quote = 0;
+	if (quote == 0)
+		rc = buf_puts(b, tmp);
+	else if (quote == 1)
+		rc = buf_json_escape(b, tmp);
+	else if ((rc = buf_puts(b, "\"")) == 0 && (rc = buf_json_escape(b, tmp)) == 0)
+		rc = buf_puts(b, "\"");
+	free(tmp);
+	return rc;
+}
+
+/* Caller holds log_mu. The line up to its end (no newline). */
+static int
+log_head_locked(struct buf *b, const char *ts, enum log_level lvl, const char *event)
+{
+	int rc;
+
+	if (log_fmt == LOG_JSON) {
+		if ((rc = buf_printf(b, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":\"", ts,
+		                     level_name(lvl))) < 0 ||
+		    (rc = log_append_locked(b, event, 1)) < 0)
+			return rc;
+		return buf_puts(b, "\"");
+	}
+	if ((rc = buf_printf(b, "%s %-5s ", ts, level_name(lvl))) < 0)
+		return rc;
+	return log_append_locked(b, event, 0);
+}
+
 void
 log_event(enum log_level lvl, const char *event, ...)
 {
@@ -124,42 +180,46 @@ log_event(enum log_level lvl, const char *event, ...)
 	const char *k, *v;
 	char *out;
 	size_t outn;
+	int rc;
 
 	if (lvl < log_min)
 		return;
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	buf_init(&b, 1 << 16);
-	if (log_fmt == LOG_JSON) {
-		buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":\"", ts,
-		           level_name(lvl));
-		buf_json_escape(&b, event);
-		buf_puts(&b, "\"");
-	} else {
-		buf_printf(&b, "%s %-5s %s", ts, level_name(lvl), event);
-	}
+	buf_init(&b, LOG_LINE_MAX);
+	pthread_mutex_lock(&log_mu);
+	rc = log_head_locked(&b, ts, lvl, event);
 	va_start(ap, event);
-	while ((k = va_arg(ap, const char *)) != NULL) {
+	while (rc == 0 && (k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
 		if (v == NULL)
 			v = "";
 		if (log_fmt == LOG_JSON) {
-			buf_puts(&b, ",\"");
-			buf_json_escape(&b, k);
-			buf_puts(&b, "\":\"");
-			buf_json_escape(&b, v);
-			buf_puts(&b, "\"");
-		} else if (needs_quotes(v)) {
-			buf_printf(&b, " %s=\"", k);
-			buf_json_escape(&b, v);
-			buf_puts(&b, "\"");
+			if ((rc = buf_puts(&b, ",\"")) < 0 ||
+			    (rc = log_append_locked(&b, k, 1)) < 0 ||
+			    (rc = buf_puts(&b, "\":\"")) < 0 ||
+			    (rc = log_append_locked(&b, v, 1)) < 0)
+				break;
+			rc = buf_puts(&b, "\"");
 		} else {
-			buf_printf(&b, " %s=%s", k, v);
+			if ((rc = buf_puts(&b, " ")) < 0 ||
+			    (rc = log_append_locked(&b, k, 0)) < 0 ||
+			    (rc = buf_puts(&b, "=")) < 0)
+				break;
+			rc = log_append_locked(&b, v, 2);
 		}
 	}
 	va_end(ap);
-	buf_puts(&b, log_fmt == LOG_JSON ? "}\n" : "\n");
+	if (rc == 0)
+		rc = buf_puts(&b, log_fmt == LOG_JSON ? "}\n" : "\n");
+	if (rc < 0) {
+		/* Too long (or no memory): say so on a short line of its own. */
+		buf_reset(&b);
+		log_head_locked(&b, ts, lvl, event);
+		buf_puts(&b, log_fmt == LOG_JSON ? ",\"truncated\":\"true\"}\n"
+		                                 : " truncated=true\n");
+	}
 
 	outn = b.len * 3 + 64;
 	out = malloc(outn);
@@ -167,7 +227,6 @@ log_event(enum log_level lvl, const char *event, ...)
 		ssize_t w;
 		size_t len, off = 0;
 
-		pthread_mutex_lock(&log_mu);
 		redact_locked(out, outn, buf_cstr(&b));
 		len = strlen(out);
 		while (off < len) {
@@ -176,8 +235,8 @@ log_event(enum log_level lvl, const char *event, ...)
 				break;
 			off += (size_t)w;
 		}
-		pthread_mutex_unlock(&log_mu);
 		free(out);
 	}
+	pthread_mutex_unlock(&log_mu);
 	buf_free(&b);
 }

@@ -184,7 +184,10 @@ struct settlement_ref {
 #define MODEL_HASH_LEN 32
 /* SHA-256 over a canonical encoding of every field the ERP sees (so a
  * change in status, a line, an amount changes the hash; a change in
- * `updated` alone does not). */
+ * `updated` alone does not). order_hash leaves out `created`, `updated` and
+ * `raw_status`; it includes each line's erp_sku, so hash at one fixed point
+ * (always before or always after the SKU map fills it). refund_hash covers
+ * every field. NULL and "" strings hash differently. Encoding: model.c. */
 void order_hash(const struct order *o, unsigned char out[MODEL_HASH_LEN]);
 void refund_hash(const struct refund *r, unsigned char out[MODEL_HASH_LEN]);
 
