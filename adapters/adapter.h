@@ -65,7 +65,7 @@ struct page {
 	void (*item_free)(void *);
 	struct page_bad *bad;
 	size_t nbad, badalloc;
-	char cursor[512];        /* store after committing this page */
+	char cursor[2048];       /* store after committing this page */
 	int more;                /* 1: call again with `cursor` */
 };
 

@@ -51,8 +51,6 @@ static const struct conf_key connector_keys[] = {
 	{ "time_scale", 0, "1", "rate-limit clock factor; >1 only against the sandbox" },
 	{ "http_timeout_seconds", 0, "60", "whole-request timeout" },
 	{ "http_retries", 0, "5", "retries of one request on 429, 5xx and network errors" },
-	{ "start_date", 0, NULL,
-	  "ISO date: ignore marketplace records older than this on the first run" },
 	{ NULL, 0, NULL, NULL }
 };
 

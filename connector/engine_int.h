@@ -13,6 +13,7 @@
 #define ENGINE_MAX_WORKERS 32
 #define ENGINE_RETRY_MAX_PER_RUN 500
 #define ENGINE_PAGE_ATTEMPTS 3
+#define ENGINE_CURSOR_MAX 2048   /* = sizeof(struct page.cursor) */
 
 struct engine {
 	const struct conf *conf;

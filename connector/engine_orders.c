@@ -555,7 +555,7 @@ static int
 cursor_fn(struct state_txn *t, void *ud)
 {
 	char *buf = ud;
-	int rc = state_cursor_get(t, "orders", buf, 512);
+	int rc = state_cursor_get(t, "orders", buf, ENGINE_CURSOR_MAX);
 
 	if (rc == 0)
 		buf[0] = '\0';
@@ -590,7 +590,7 @@ int
 engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 {
 	struct phase_counts *pc = &sum->orders;
-	char cursor[512];
+	char cursor[ENGINE_CURSOR_MAX];
 	int rc;
 
 	if ((rc = retry_failures(e, pc, err)) < 0)

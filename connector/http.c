@@ -1,5 +1,6 @@
 /* http.c: see http.h. */
 #include "connector/http.h"
+#include "connector/http_int.h"
 #include "connector/log.h"
 #include "connector/ratelimit.h"
 
@@ -22,8 +23,6 @@
 
 /* Longest single sleep of a backoff, so a raised stop flag is seen fast. */
 #define HTTP_SLICE_MS 50
-/* Bound on the response header block of one attempt (curl caps each line). */
-#define HTTP_HEADERS_MAX ((size_t)256 * 1024)
 /* Sanity bound on max_in_flight (one easy handle per slot). */
 #define HTTP_IN_FLIGHT_MAX 256
 
@@ -38,14 +37,6 @@ struct http_client {
 	uint64_t rng;       /* xorshift64 state for jitter, under mu */
 };
 
-/* What the URL check learned; `cu` is what curl is given, so the URL that
- * was checked is the URL that is fetched. */
-struct http_url {
-	CURLU *cu;
-	int loopback;
-	char host[256];
-	char target[512];   /* host[:port]/path: never the query */
-};
 
 /* One attempt's sinks. */
 struct http_attempt {
@@ -56,6 +47,7 @@ struct http_attempt {
 };
 
 static pthread_once_t http_once = PTHREAD_ONCE_INIT;
+
 static CURLcode http_init_rc = CURLE_OK;
 static volatile sig_atomic_t *http_stop = NULL;
 
@@ -63,6 +55,12 @@ static void
 http_global_init(void)
 {
 	http_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void
+http__global_init(void)
+{
+	pthread_once(&http_once, http_global_init);
 }
 
 void
@@ -104,190 +102,6 @@ http_sleep_ms(long ms)
 }
 
 /* --- headers --------------------------------------------------------- */
-
-static int
-headers_push(struct http_headers *h, char *line)
-{
-	char **nl;
-	size_t na;
-
-	if (h->n == h->alloc) {
-		na = h->alloc ? h->alloc * 2 : 8;
-		nl = realloc(h->lines, na * sizeof(*nl));
-		if (nl == NULL)
-			return SC_ENOMEM;
-		h->lines = nl;
-		h->alloc = na;
-	}
-	h->lines[h->n++] = line;
-	return 0;
-}
-
-static int
-has_crlf(const char *s)
-{
-	return strpbrk(s, "\r\n") != NULL;
-}
-
-int
-http_headers_add(struct http_headers *h, const char *name, const char *value)
-{
-	char *line = NULL;
-	size_t len;
-	int rc;
-
-	if (h == NULL || name == NULL || value == NULL || name[0] == '\0' ||
-	    strchr(name, ':') != NULL || strpbrk(name, " \t") != NULL ||
-	    has_crlf(name) || has_crlf(value))
-		return SC_EINVALID;
-	len = strlen(name) + 2 + strlen(value) + 1;
-	line = malloc(len);
-	if (line == NULL)
-		return SC_ENOMEM;
-	snprintf(line, len, "%s: %s", name, value);
-	if ((rc = headers_push(h, line)) < 0)
-		free(line);
-	return rc;
-}
-
-void
-http_headers_free(struct http_headers *h)
-{
-	size_t i;
-
-	if (h == NULL)
-		return;
-	for (i = 0; i < h->n; i++)
-		free(h->lines[i]);
-	free(h->lines);
-	h->lines = NULL;
-	h->n = 0;
-	h->alloc = 0;
-}
-
-const char *
-http_response_header(const struct http_response *resp, const char *name)
-{
-	size_t nl, i;
-	const char *p;
-
-	if (resp == NULL || name == NULL)
-		return NULL;
-	nl = strlen(name);
-	for (i = 0; i < resp->headers.n; i++) {
-		p = resp->headers.lines[i];
-		if (strncasecmp(p, name, nl) != 0 || p[nl] != ':')
-			continue;
-		p += nl + 1;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		return p;
-	}
-	return NULL;
-}
-
-void
-http_response_free(struct http_response *resp)
-{
-	if (resp == NULL)
-		return;
-	buf_free(&resp->body);
-	http_headers_free(&resp->headers);
-	resp->status = 0;
-	resp->attempts = 0;
-}
-
-/* --- URL policy ------------------------------------------------------ */
-
-static int
-host_is_loopback(const char *host)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-	char tmp[64];
-	size_t n = strlen(host);
-
-	if (strcasecmp(host, "localhost") == 0 ||
-	    strcasecmp(host, "localhost.") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (n < 3 || host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof(tmp))
-		return 0;
-	memcpy(tmp, host + 1, n - 2);
-	tmp[n - 2] = '\0';
-	if (inet_pton(AF_INET6, tmp, &a6) != 1)
-		return 0;
-	return memcmp(&a6, &in6addr_loopback, sizeof(a6)) == 0;
-}
-
-static void
-url_free(struct http_url *u)
-{
-	curl_url_cleanup(u->cu);
-	u->cu = NULL;
-}
-
-/* Parse `url` into `u`. SC_EINVALID (with a reason in *why) when it is not
- * http(s), or plain http to a host that is not loopback. */
-static int
-url_parse(struct http_url *u, const char *url, const char **why)
-{
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-	int https, rc = SC_EINVALID;
-
-	memset(u, 0, sizeof(*u));
-	*why = "malformed URL";
-	pthread_once(&http_once, http_global_init);
-	if (url == NULL || (u->cu = curl_url()) == NULL)
-		goto done;
-	if (curl_url_set(u->cu, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-	    curl_url_get(u->cu, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-		goto done;
-	https = strcasecmp(scheme, "https") == 0;
-	if (!https && strcasecmp(scheme, "http") != 0) {
-		*why = "only http and https URLs are allowed";
-		goto done;
-	}
-	if (curl_url_get(u->cu, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u->cu, CURLUPART_PATH, &path, 0) != CURLUE_OK)
-		goto done;
-	if (curl_url_get(u->cu, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-		port = NULL;
-	snprintf(u->host, sizeof(u->host), "%s", host);
-	snprintf(u->target, sizeof(u->target), "%s%s%s%s", host,
-	         port ? ":" : "", port ? port : "", path);
-	u->loopback = host_is_loopback(host);
-	if (!https && !u->loopback) {
-		*why = "plain http is only allowed to a loopback host (use https)";
-		goto done;
-	}
-	rc = 0;
-done:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	if (rc < 0)
-		url_free(u);
-	return rc;
-}
-
-int
-http_url_is_loopback(const char *url)
-{
-	struct http_url u;
-	const char *why = NULL;
-	int r;
-
-	if (url_parse(&u, url, &why) < 0)
-		return 0;
-	r = u.loopback;
-	url_free(&u);
-	return r;
-}
-
-/* --- client ---------------------------------------------------------- */
 
 static long
 dflt(long v, long d)
@@ -443,39 +257,6 @@ client_backoff_ms(struct http_client *c, int retry)
 	return (long)(x % ((uint64_t)cap + 1));
 }
 
-/* Retry-After of the response in ms (seconds or HTTP date), capped;
- * -1 when absent or unreadable. */
-static long
-retry_after_ms(const struct http_response *resp, long max_ms)
-{
-	const char *v = http_response_header(resp, "Retry-After");
-	const char *p;
-	char *end = NULL;
-	long long secs;
-	time_t when;
-
-	if (v == NULL || *v == '\0')
-		return -1;
-	for (p = v; *p >= '0' && *p <= '9'; p++)
-		;
-	if (p != v && (*p == '\0' || *p == ' ' || *p == '\t')) {
-		errno = 0;
-		secs = strtoll(v, &end, 10);
-		if (errno != 0 || secs > max_ms / 1000 + 1)
-			return max_ms;
-	} else {
-		when = curl_getdate(v, NULL);
-		if (when == (time_t)-1)
-			return -1;
-		secs = (long long)(when - time(NULL));
-		if (secs < 0)
-			secs = 0;
-		if (secs > max_ms / 1000 + 1)
-			return max_ms;
-	}
-	return secs * 1000 > max_ms ? max_ms : (long)(secs * 1000);
-}
-
 /* --- one attempt ----------------------------------------------------- */
 
 static size_t
@@ -525,7 +306,7 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 		return n;
 	}
 	line = malloc(len + 1);
-	if (line == NULL || headers_push(h, line) < 0) {
+	if (line == NULL || http__headers_push(h, line) < 0) {
 		free(line);
 		a->nomem = 1;
 		return 0;
@@ -702,10 +483,10 @@ request_check(const struct http_request *req, struct http_url *u,
 		return sc_error_set(err, SC_EINVALID, "%s: %s with a body", op,
 		                    req->method);
 	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
-		if (has_crlf(req->headers[i]))
+		if (http__has_crlf(req->headers[i]))
 			return sc_error_set(err, SC_EINVALID,
 			                    "%s: request header %zu has a line break", op, i);
-	if (url_parse(u, req->url, &why) < 0) {
+	if (http__url_parse(u, req->url, &why) < 0) {
 		if (u->host[0] != '\0')
 			return sc_error_set(err, SC_EINVALID, "%s: %s %s: %s", op,
 			                    req->method, u->host, why);
@@ -841,7 +622,7 @@ http_request_do(struct http_client *c, const struct http_request *req,
 		            cc == CURLE_OK ? NULL : reason);
 		if (!retry || attempt >= max_attempts)
 			break;
-		wait = cc == CURLE_OK ? retry_after_ms(resp, c->opts.retry_after_max_ms) : -1;
+		wait = cc == CURLE_OK ? http__retry_after_ms(resp, c->opts.retry_after_max_ms) : -1;
 		if (wait < 0)
 			wait = client_backoff_ms(c, attempt - 1);
 		log_retry(op, req, &u, reason, attempt, wait);
@@ -867,7 +648,7 @@ http_request_do(struct http_client *c, const struct http_request *req,
 		             req->method, u.target, reason, attempt,
 		             attempt == 1 ? "" : "s");
 done:
-	url_free(&u);
+	http__url_free(&u);
 	if (rc < 0)
 		http_response_free(resp);
 	return rc;

@@ -1,1 +1,293 @@
-/* placeholder */
+/*
+ * amazon.c: the Amazon SP-API marketplace adapter: its conf keys, open and
+ * close, and the ops table (at the end of the file).
+ *
+ * Orders come from Orders API 2026-01-01 searchOrders (orders.c), parsed in
+ * order_parse.c; the access token from Login with Amazon (lwa.c). Refunds,
+ * feeds and settlements are later slots (NULL for now).
+ */
+#include "adapters/amazon/amazon_int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connector/buf.h"
+#include "connector/conf.h"
+#include "connector/ratelimit.h"
+#include "connector/timeutil.h"
+
+/* Documented SP-API rates (docs/AMAZON.md §2b), per second / bucket size. */
+#define AMAZON_SEARCH_RATE 0.0056
+#define AMAZON_SEARCH_BURST 20
+#define AMAZON_GET_RATE 0.5
+#define AMAZON_GET_BURST 30
+
+static const struct conf_key amazon_conf_keys[] = {
+	{ "endpoint", 0, "https://sellingpartnerapi-na.amazon.com",
+	  "SP-API base URL of the seller's region (https; http only to loopback)" },
+	{ "token_url", 0, "https://api.amazon.com/auth/o2/token",
+	  "Login with Amazon token endpoint" },
+	{ "client_id", CONF_REQUIRED, NULL,
+	  "LWA client id of the SP-API application" },
+	{ "client_secret", CONF_REQUIRED | CONF_SECRET, NULL,
+	  "LWA client secret of the SP-API application (or ${ENV_NAME})" },
+	{ "refresh_token", CONF_REQUIRED | CONF_SECRET, NULL,
+	  "LWA refresh token of the seller's authorization (or ${ENV_NAME})" },
+	{ "marketplace_ids", CONF_REQUIRED, NULL,
+	  "comma-separated marketplace ids to read orders of, e.g. ATVPDKIKX0DER" },
+	{ "start_date", 0, NULL,
+	  "ISO 8601 date or time the first run reads orders from (default: 30 days ago)" },
+	{ "page_size", 0, "100",
+	  "orders per searchOrders page, 1-100" },
+	{ "overlap_seconds", 0, "300",
+	  "seconds each run re-reads before the end of the previous window" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static char *
+amazon_strdup_trim_slash(const char *s)
+{
+	size_t n = strlen(s);
+	char *r;
+
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	r = malloc(n + 1);
+	if (r == NULL)
+		return NULL;
+	memcpy(r, s, n);
+	r[n] = '\0';
+	return r;
+}
+
+/* An http(s) URL the client will accept: https, or http to loopback. */
+static int
+amazon_conf_url(const struct conf_section *s, const char *key, char **out,
+                struct sc_error *err)
+{
+	const char *v = conf_get(s, key);
+
+	if (v == NULL || *v == '\0')
+		return conf_error(s, key, err, SC_EINVALID, "a URL is required");
+	if (strncmp(v, "https://", 8) != 0 &&
+	    !(strncmp(v, "http://", 7) == 0 && http_url_is_loopback(v)))
+		return conf_error(s, key, err, SC_EINVALID,
+		    "must be an https:// URL (http:// only to a loopback host): %s", v);
+	*out = amazon_strdup_trim_slash(v);
+	if (*out == NULL)
+		return sc_error_set(err, SC_ENOMEM, "amazon: out of memory");
+	return 0;
+}
+
+static int
+amazon_conf_str(const struct conf_section *s, const char *key, char **out,
+                struct sc_error *err)
+{
+	const char *v = conf_get(s, key);
+
+	if (v == NULL || *v == '\0')
+		return conf_error(s, key, err, SC_EINVALID, "a value is required");
+	*out = strdup(v);
+	if (*out == NULL)
+		return sc_error_set(err, SC_ENOMEM, "amazon: out of memory");
+	return 0;
+}
+
+/* "ATVPDKIKX0DER, A2EUQ1WTGCTBG2" -> "ATVPDKIKX0DER,A2EUQ1WTGCTBG2". */
+static int
+amazon_conf_marketplaces(const struct conf_section *s, char **out,
+                         struct sc_error *err)
+{
+	const char *v = conf_get(s, "marketplace_ids");
+	const char *p, *start, *end;
+	struct buf b;
+	int rc = 0, n = 0;
+
+	buf_init(&b, 4096);
+	if (v == NULL) {
+		rc = conf_error(s, "marketplace_ids", err, SC_EINVALID,
+		    "at least one marketplace id is required");
+		goto done;
+	}
+	p = v;
+	for (;;) {
+		start = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		end = p;
+		while (start < end && isspace((unsigned char)*start))
+			start++;
+		while (end > start && isspace((unsigned char)end[-1]))
+			end--;
+		if (start == end) {
+			rc = conf_error(s, "marketplace_ids", err, SC_EINVALID,
+			    "empty marketplace id in \"%s\"", v);
+			goto done;
+		}
+		for (const char *q = start; q < end; q++) {
+			if (!isalnum((unsigned char)*q)) {
+				rc = conf_error(s, "marketplace_ids", err, SC_EINVALID,
+				    "\"%.*s\" is not a marketplace id (letters and digits)",
+				    (int)(end - start), start);
+				goto done;
+			}
+		}
+		if ((n > 0 && buf_puts(&b, ",") < 0) ||
+		    buf_append(&b, start, (size_t)(end - start)) < 0) {
+			rc = conf_error(s, "marketplace_ids", err, SC_EINVALID,
+			    "too long");
+			goto done;
+		}
+		n++;
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	*out = buf_take(&b);
+	if (*out == NULL)
+		rc = sc_error_set(err, SC_ENOMEM, "amazon: out of memory");
+done:
+	buf_free(&b);
+	return rc;
+}
+
+static int
+amazon_conf_read(struct amazon *self, const struct conf_section *s,
+                 struct sc_error *err)
+{
+	const char *v;
+	int rc;
+
+	if ((rc = amazon_conf_url(s, "endpoint", &self->endpoint, err)) < 0 ||
+	    (rc = amazon_conf_url(s, "token_url", &self->token_url, err)) < 0 ||
+	    (rc = amazon_conf_str(s, "client_id", &self->client_id, err)) < 0 ||
+	    (rc = amazon_conf_str(s, "client_secret", &self->client_secret, err)) < 0 ||
+	    (rc = amazon_conf_str(s, "refresh_token", &self->refresh_token, err)) < 0 ||
+	    (rc = amazon_conf_marketplaces(s, &self->marketplace_ids, err)) < 0)
+		return rc;
+
+	v = conf_get(s, "start_date");
+	if (v != NULL && *v != '\0') {
+		if (time_parse_iso8601(&self->start_date, v, strlen(v)) < 0 ||
+		    self->start_date <= 0)
+			return conf_error(s, "start_date", err, SC_EINVALID,
+			    "\"%s\" is not an ISO 8601 date or time after 1970 "
+			    "(2026-11-01 or 2026-11-01T00:00:00Z)", v);
+	}
+
+	self->page_size = 100;
+	if ((rc = conf_get_long(s, "page_size", &self->page_size, err)) < 0)
+		return rc;
+	if (self->page_size < 1 || self->page_size > 100)
+		return conf_error(s, "page_size", err, SC_EINVALID,
+		    "%ld is out of range: searchOrders takes 1 to 100", self->page_size);
+
+	self->overlap = 300;
+	if ((rc = conf_get_long(s, "overlap_seconds", &self->overlap, err)) < 0)
+		return rc;
+	if (self->overlap < 0 || self->overlap > 7 * 86400)
+		return conf_error(s, "overlap_seconds", err, SC_EINVALID,
+		    "%ld is out of range: 0 to 604800 seconds", self->overlap);
+	return 0;
+}
+
+static void
+amazon_secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+static void
+amazon_close(void *vself)
+{
+	struct amazon *self = vself;
+
+	if (self == NULL)
+		return;
+	ratelimit_free(self->rl_search);
+	ratelimit_free(self->rl_get);
+	http_client_free(self->lwa_http);
+	amazon_secret_free(self->token);
+	amazon_secret_free(self->client_secret);
+	amazon_secret_free(self->refresh_token);
+	free(self->endpoint);
+	free(self->token_url);
+	free(self->client_id);
+	free(self->marketplace_ids);
+	pthread_mutex_destroy(&self->lock);
+	free(self);
+}
+
+static int
+amazon_open(void **out, const struct adapter_env *env, struct sc_error *err)
+{
+	struct amazon *self = NULL;
+	struct http_opts opts;
+	int rc;
+
+	*out = NULL;
+	if (env == NULL || env->http == NULL || env->conf == NULL)
+		return sc_error_set(err, SC_EINVALID,
+		    "amazon: open needs an HTTP client and the [marketplace] section");
+	self = calloc(1, sizeof(*self));
+	if (self == NULL)
+		return sc_error_set(err, SC_ENOMEM, "amazon: out of memory");
+	if (pthread_mutex_init(&self->lock, NULL) != 0) {
+		free(self);
+		return sc_error_set(err, SC_ENOMEM, "amazon: cannot create a mutex");
+	}
+	self->http = env->http;
+	self->time_scale = env->time_scale >= 1.0 ? env->time_scale : 1.0;
+
+	if ((rc = amazon_conf_read(self, env->conf, err)) < 0)
+		goto done;
+
+	if ((rc = ratelimit_new(&self->rl_search, "searchOrders", AMAZON_SEARCH_RATE,
+	                        AMAZON_SEARCH_BURST, self->time_scale)) < 0 ||
+	    (rc = ratelimit_new(&self->rl_get, "getOrder", AMAZON_GET_RATE,
+	                        AMAZON_GET_BURST, self->time_scale)) < 0) {
+		sc_error_set(err, rc, "amazon: cannot create the rate limiters");
+		goto done;
+	}
+
+	memset(&opts, 0, sizeof(opts));
+	opts.max_retries = 3;
+	if ((rc = http_client_new(&self->lwa_http, &opts, err)) < 0) {
+		sc_error_prefix(err, "amazon: LWA client");
+		goto done;
+	}
+	*out = self;
+	self = NULL;
+done:
+	amazon_close(self);
+	return rc;
+}
+
+/* ---- the ops table ------------------------------------------------------ */
+
+const struct marketplace_ops amazon_ops = {
+	.version = ADAPTER_OPS_VERSION,
+	.name = "amazon",
+	.id_prefix = "AMZ",
+	.caps = MKT_CAP_ORDERS,
+	.conf_keys = amazon_conf_keys,
+
+	.open = amazon_open,                    /* conf, limiters, LWA client */
+	.close = amazon_close,
+
+	.orders_page = amazon__orders_page,     /* searchOrders (orders.c) */
+	.order_get = amazon__order_get,         /* getOrder (orders.c) */
+
+	.refunds_page = NULL,                   /* later: Finances */
+	.order_refunds = NULL,
+	.refunds_push = NULL,                   /* later: payment adjustment feed */
+	.submission_results = NULL,
+	.fulfillment_push = NULL,               /* later: confirmShipment */
+	.settlements_page = NULL,               /* later: Reports */
+	.settlement_fetch = NULL,
+	.settlement_parse = NULL,
+};
