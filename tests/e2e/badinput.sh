@@ -12,7 +12,7 @@ good="$ROOT/conf/sandbox.conf"
 
 expect_refusal() {   # expect_refusal NAME CONF EXPECTED_TEXT [STATE_MUST_NOT_EXIST]
   local name=$1 conf=$2 text=$3 stdout stderr code=0
-  stdout=$("$BUILD/connector" -c "$conf" sync 2> "$WORK/err") || code=$?
+  stdout=$("$BUILD/bin/connector" -c "$conf" sync 2> "$WORK/err") || code=$?
   stderr=$(cat "$WORK/err")
   check "$name: exit 1" [ "$code" = 1 ]
   check "$name: one line on stderr saying why" [ "$(grep -c '^connector: ' <<<"$stderr")" = 1 ]
@@ -35,7 +35,7 @@ check "a missing secret: all of the above" [ "$sub" = 0 ]
 sed "s|^client_secret = .*|client_secret = $SANDBOX_LWA_CLIENT_SECRET|" "$good" > "$WORK/readable.conf"
 chmod 644 "$WORK/readable.conf"
 expect_refusal "a world-readable secret" "$WORK/readable.conf" "mode 0644 lets group or others read the secret \`client_secret\`" yes
-check "the refusal does not print the secret" bash -c "! '$BUILD/connector' -c '$WORK/readable.conf' sync 2>&1 | grep -qF -- '$SANDBOX_LWA_CLIENT_SECRET'"
+check "the refusal does not print the secret" bash -c "! '$BUILD/bin/connector' -c '$WORK/readable.conf' sync 2>&1 | grep -qF -- '$SANDBOX_LWA_CLIENT_SECRET'"
 
 sed 's/^type = netsuite/type = netsweet/' "$good" > "$WORK/adapter.conf"
 expect_refusal "an unknown adapter" "$WORK/adapter.conf" "unknown ERP \`netsweet\` (known: netsuite)" yes

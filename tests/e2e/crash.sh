@@ -20,7 +20,7 @@ prepare() {
 # How long does an uninterrupted run take here?
 prepare
 t0=$(date +%s%N)
-"$BUILD/connector" -c "$conf" sync > /dev/null 2>&1
+"$BUILD/bin/connector" -c "$conf" sync > /dev/null 2>&1
 t1=$(date +%s%N)
 full_ms=$(( (t1 - t0) / 1000000 ))
 echo "an uninterrupted 500-order sync takes ${full_ms} ms"
@@ -30,7 +30,7 @@ sandbox_stop
 for round in $(seq 1 "$ROUNDS"); do
   prepare
   kill_ms=$(( RANDOM % (full_ms > 50 ? full_ms : 50) ))
-  "$BUILD/connector" -c "$conf" sync > "$WORK/run1.log" 2>&1 &
+  "$BUILD/bin/connector" -c "$conf" sync > "$WORK/run1.log" 2>&1 &
   pid=$!
   sleep "$(printf '0.%03d' "$kill_ms")"
   [ "$kill_ms" -ge 1000 ] && sleep $((kill_ms / 1000))
@@ -38,7 +38,7 @@ for round in $(seq 1 "$ROUNDS"); do
   wait "$pid" 2>/dev/null
   rerun_ok=0
   for attempt in 1 2 3; do
-    if "$BUILD/connector" -c "$conf" sync > "$WORK/run2.log" 2>&1; then rerun_ok=1; break; fi
+    if "$BUILD/bin/connector" -c "$conf" sync > "$WORK/run2.log" 2>&1; then rerun_ok=1; break; fi
   done
   check "round $round (killed at ${kill_ms} ms): the rerun completes" [ "$rerun_ok" = 1 ]
   check "round $round: one record per order, every order synced, totals equal" $CHECK match

@@ -1,21 +1,38 @@
 #!/usr/bin/env bash
-# demo.sh BUILD_DIR: the README's first command. Starts the sandbox with
-# demo data (Amazon orders in five marketplaces, a NetSuite account), runs
-# `connector sync` against it twice, shows what NetSuite holds, stops.
+# demo.sh BUILD_DIR: the README's first command. Starts the sandbox with demo
+# data (63 Amazon orders in five marketplaces and currencies, one of them with
+# a SKU NetSuite does not know; a NetSuite account), then shows a day in the
+# life: sync, see what failed and why, map the SKU, sync again, a run with
+# nothing to do, one order's status. Stops the sandbox at the end.
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 source "$(dirname "$0")/sandbox_env.sh"
 trap sandbox_stop EXIT
 sandbox_start --generate 60
+conf="$WORK/connector.conf"
+sed 's/^\[connector\]/[connector]\nlog_level = warn/' "$ROOT/conf/sandbox.conf" > "$conf"
+connector() { "$BUILD/bin/connector" -c "$conf" "$@"; }
 
-conf="$ROOT/conf/sandbox.conf"
-echo "== sandbox at $SANDBOX_URL; state in $CONNECTOR_STATE"
-echo "== connector sync (first run)"
-"$BUILD/connector" -c "$conf" sync
-echo "== NetSuite now holds $(sandbox_count salesOrder) sales orders"
-echo "== connector sync (second run: nothing changed on Amazon)"
-"$BUILD/connector" -c "$conf" sync
-order=$(curl -sf "$SANDBOX_URL/_sandbox/netsuite/records/salesOrder" |
+echo "== sandbox at $SANDBOX_URL, state in $CONNECTOR_STATE"
+echo
+echo "== connector sync"
+code=0; connector sync || code=$?
+echo "(exit code $code)"
+echo
+echo "== connector failures"
+connector failures
+echo
+echo "== NetSuite now holds $(sandbox_count salesOrder) sales orders; mapping the SKU and syncing again"
+printf '\n[sku_map]\nSKU-UNMAPPED-1 = SKU-0001\n' >> "$conf"
+connector sync
+echo
+echo "== connector sync (nothing changed on Amazon since)"
+connector sync
+echo
+order=$(sandbox_seed_value amazon.orders.2.orderId 2>/dev/null || true)
+[ -n "$order" ] || order=$(curl -sf "$SANDBOX_URL/_sandbox/netsuite/records/salesOrder" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["otherRefNum"])')
 echo "== connector status $order"
-"$BUILD/connector" -c "$conf" status "$order"
+connector status "$order"
+echo
+echo "== NetSuite holds $(sandbox_count salesOrder) sales orders, one per Amazon order"

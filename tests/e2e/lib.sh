@@ -17,7 +17,7 @@ contains() { grep -qF -- "$2" <<<"$1"; }
 run_connector() {
   local __out=$1 __code=$2; shift 2
   local o c=0
-  o=$("$BUILD/connector" "$@" 2>&1) || c=$?
+  o=$("$BUILD/bin/connector" "$@" 2>&1) || c=$?
   printf -v "$__out" '%s' "$o"
   printf -v "$__code" '%s' "$c"
 }

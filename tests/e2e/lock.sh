@@ -13,7 +13,7 @@ conf="$WORK/connector.conf"
 { cat "$ROOT/conf/sandbox.conf"; } | sed 's/^marketplace_ids = /page_size = 1\nmarketplace_ids = /' > "$conf"
 printf '\n[sku_map]\nSKU-UNMAPPED-1 = SKU-0001\n' >> "$conf"
 
-"$BUILD/connector" -c "$conf" sync > "$WORK/first.log" 2>&1 &
+"$BUILD/bin/connector" -c "$conf" sync > "$WORK/first.log" 2>&1 &
 first=$!
 sleep 2
 t0=$(date +%s%N)

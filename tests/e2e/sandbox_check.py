@@ -55,7 +55,8 @@ def amazon_orders():
     q = {"lastUpdatedAfter": "2000-01-01T00:00:00Z",
          "marketplaceIds": "ATVPDKIKX0DER,A2EUQ1WTGCTBG2,A1F83G8C2ARO7P,"
                            "A1PA6795UKMFR9,A1VC38T7YXB528",
-         "maxResultsPerPage": "100"}
+         "maxResultsPerPage": "100",
+         "includedData": "BUYER,RECIPIENT,PROCEEDS,PROMOTION,TAX,FULFILLMENT"}
     out = []
     while True:
         page = get("/orders/2026-01-01/orders?" + urllib.parse.urlencode(q), hdr)

@@ -12,7 +12,7 @@ SEED=${SEED:-$ROOT/tests/data/sandbox-seed.json}
 sandbox_seed_value() {   # sandbox_seed_value auth.amazon.client_id
   python3 -c 'import json,sys
 v=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): v=v[k]
+for k in sys.argv[2].split("."): v=v[int(k)] if isinstance(v, list) else v[k]
 print(v)' "$SEED" "$1"
 }
 
@@ -26,7 +26,7 @@ sandbox_start() {
     if [ -n "${KEYDIR:-}" ]; then cp "$WORK/ns-key.pem" "$WORK/ns-pub.pem" "$KEYDIR/"; fi
   fi
   chmod 600 "$WORK/ns-key.pem"
-  "$BUILD/connector-sandbox" --listen 127.0.0.1:0 --seed "$SEED" \
+  "$BUILD/bin/connector-sandbox" --listen 127.0.0.1:0 --seed "$SEED" \
       --netsuite-public-key "$WORK/ns-pub.pem" "$@" > "$WORK/sandbox.out" 2> "$WORK/sandbox.err" &
   SANDBOX_PID=$!
   local i line=""

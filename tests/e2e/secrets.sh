@@ -14,11 +14,11 @@ curl -sf -X POST "$SANDBOX_URL/_sandbox/faults" -d '{"path":"/auth/o2/token","co
 curl -sf -X POST "$SANDBOX_URL/_sandbox/faults" -d '{"path":"/services/rest/record/v1/salesOrder/*","count":2,"status":500}' > /dev/null
 
 all="$WORK/all.log"
-{ "$BUILD/connector" -c "$conf" sync
-  "$BUILD/connector" -c "$conf" --log-format json sync
-  "$BUILD/connector" -c "$conf" failures
-  "$BUILD/connector" -c "$conf" failures --json
-  "$BUILD/connector" -c "$conf" check-config; } > "$all" 2>&1
+{ "$BUILD/bin/connector" -c "$conf" sync
+  "$BUILD/bin/connector" -c "$conf" --log-format json sync
+  "$BUILD/bin/connector" -c "$conf" failures
+  "$BUILD/bin/connector" -c "$conf" failures --json
+  "$BUILD/bin/connector" -c "$conf" check-config; } > "$all" 2>&1
 check "the runs logged something at debug level" grep -q "http" "$all"
 key_body=$(grep -v -- '-----' "$SANDBOX_NS_KEY_FILE" | head -n 2 | tail -n 1)
 for secret in "$SANDBOX_LWA_CLIENT_SECRET" "$SANDBOX_LWA_REFRESH_TOKEN" "$key_body"; do
