@@ -604,6 +604,8 @@ engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_error 
 		rc = fetch_page(e, cursor, &p, &perr);
 		if (rc < 0) {
 			page_free(&p);
+			if (rc == SC_EINTR || engine_stopping(e))
+				return 0;   /* stopped while waiting: not a failure */
 			if (pc->pages == 0 && pc->seen == 0) {
 				*err = perr;
 				sc_error_prefix(err, "orders: cannot list orders");

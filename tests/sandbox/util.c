@@ -218,7 +218,9 @@ sbx_base64_decode(unsigned char **out, size_t *outlen, const char *s, size_t len
 			d[o++] = (unsigned char)((acc >> bits) & 0xff);
 		}
 	}
-	if (bits >= 6) {
+	/* A lone 6-bit group, or leftover bits that are not zero, is not a
+	 * canonical encoding of anything. */
+	if (bits >= 6 || (acc & ((1u << bits) - 1)) != 0) {
 		free(d);
 		return SC_EMALFORMED;
 	}
