@@ -191,7 +191,7 @@ state_lock_take(struct state *st, struct sc_error *err)
 		goto done;
 	}
 	state_time_iso(now, time(NULL));
-	len = snprintf(text, sizeof(text), "%ld %s\n", (long)getpid() + 1, now);
+	len = snprintf(text, sizeof(text), "%ld %s\n", (long)getpid(), now);
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)len, 0) != len) {
 		rc = sc_error_set(err, SC_ERROR, "cannot write %s: %s", path,
 		                  strerror(errno));

@@ -62,7 +62,18 @@ struct state_opts {
 	int nosync;              /* 1: MDB_NOSYNC (tests/bench only) */
 };
 
-/* Open (creating DIR if needed unless RDONLY). `opts` may be NULL. */
+/* Map sizes: LMDB itself accepts any size and silently raises it to the
+ * pages in use (2 meta pages, 8 KiB, on a fresh file); state_open raises
+ * map_initial to at least 32 KiB (room for the open-time txn) and rounds it
+ * up to the page size; map_max below map_initial becomes map_initial. An
+ * existing environment whose data exceeds map_initial is opened at its
+ * data size and grows from there. */
+
+/* Open (creating DIR if needed unless RDONLY). `opts` may be NULL.
+ * On success *out is the caller's (state_close()); on failure *out is NULL.
+ * Returns 0; SC_ENOTFOUND (RDONLY and no state at DIR), SC_ELOCKED,
+ * SC_ENOTSUP (newer schema, or RDONLY on an older one), SC_EMALFORMED,
+ * SC_EINVALID (no DIR; RDONLY together with LOCK), SC_ERROR. */
 int state_open(struct state **out, const char *dir, int flags,
                const struct state_opts *opts, struct sc_error *err);
 void state_close(struct state *st);   /* NULL-safe; releases the lock */
@@ -71,7 +82,12 @@ const char *state_dir(const struct state *st);
 typedef int (*state_fn)(struct state_txn *t, void *ud);
 
 /* Run fn in a write (state_write) or read (state_read) transaction. The
- * return is fn's if negative, else the commit's. */
+ * return is fn's if negative, else the commit's.
+ * Threads: both may be called from several threads on one struct state;
+ * writers are serialised, readers run side by side. Never call either from
+ * inside a callback (no nesting). state_write on a RDONLY state:
+ * SC_ENOTSUP; a put/del inside state_read: SC_EINVALID (sticky). The
+ * state_read return is fn's if negative, else t->rc. */
 int state_write(struct state *st, state_fn fn, void *ud, struct sc_error *err);
 int state_read(struct state *st, state_fn fn, void *ud, struct sc_error *err);
 
@@ -140,7 +156,12 @@ struct intent {
 	int64_t created;
 };
 
-/* Lookups: 1 found (*out filled), 0 absent, <0 error (also sets t->rc). */
+/* Lookups: 1 found (*out filled), 0 absent, <0 error (also sets t->rc).
+ * Every call below is a no-op returning t->rc once t->rc is set. A kind of
+ * 0 or an id that is empty or has no NUL within STATE_ID_MAX bytes:
+ * SC_EINVALID. Puts store a normalised copy (strings truncated to their
+ * field and NUL-padded, padding zeroed). state_binding_del of an absent
+ * binding is SC_ENOTFOUND (sticky), unlike the failure/intent deletes. */
 int state_binding_get(struct state_txn *t, char kind, const char *id, struct binding *out);
 int state_binding_put(struct state_txn *t, const struct binding *b);
 int state_binding_del(struct state_txn *t, char kind, const char *id);

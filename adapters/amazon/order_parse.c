@@ -308,7 +308,7 @@ item_breakdown(struct oparse *p, json_object *b, const char *where,
 	json_object *sub = member(b, "subtotal");
 	const char *type = NULL;
 	char w[160];
-	int64_t amt = 0, ship, wrap, rest, neg;
+	int64_t amt = 0, ship = 0, wrap = 0, rest = 0, neg = 0;
 	int rc;
 
 	if (!json_object_is_type(b, json_type_object))

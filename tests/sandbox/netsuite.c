@@ -596,12 +596,14 @@ static void
 record_list(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp, const char *type)
 {
 	const char *ls = sbx_params_get(&rq->query, "limit"), *os = sbx_params_get(&rq->query, "offset");
-	long limit = ls ? strtol(ls, NULL, 10) : 1000, offset = os ? strtol(os, NULL, 10) : 0;
+	char *e1 = NULL, *e2 = NULL;
+	long limit = ls ? strtol(ls, &e1, 10) : 1000, offset = os ? strtol(os, &e2, 10) : 0;
 	struct sbx_rtype *t;
 	size_t i, total;
 	char href[700];
 
-	if (limit < 1 || limit > 1000 || offset < 0) {
+	if (limit < 1 || limit > 1000 || offset < 0 || offset > 100000000 ||
+	    (ls && (*ls == '\0' || *e1 != '\0')) || (os && (*os == '\0' || *e2 != '\0'))) {
 		sbx_reply_ns_error(rp, 400, "INVALID_PARAMETER", "Invalid limit or offset.", NULL);
 		return;
 	}

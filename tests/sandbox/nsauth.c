@@ -562,6 +562,8 @@ tba_check(struct sbx *sb, struct sbx_req *rq, const char *header, const char **w
 
 		buf_append(&url, &c, 1);
 	}
+	if (url.len > 10 && strcmp(url.data + url.len - 3, ":80") == 0)
+		url.data[url.len -= 3] = '\0';     /* the default port is not signed */
 	buf_puts(&url, rq->raw_path);
 	*why = "signature does not match";
 	if (tba_base_string(&base, rq->method, buf_cstr(&url), all, n) < 0 ||

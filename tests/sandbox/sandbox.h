@@ -13,12 +13,13 @@
  *   map.c      string-keyed hash map
  *   store.c    orders index, items, currencies, records, tokens, nonces
  *   fault.c    scripted faults
- *   server.c   libmicrohttpd glue, routing, replies, stats, /_sandbox/
+ *   server.c   libmicrohttpd glue, routing, faults applied, replies
+ *   control.c  /_sandbox/ control and inspection, stats
  *   amazon.c   LWA token, searchOrders, getOrder, rate limits
  *   generate.c deterministic synthetic orders
  *   nsauth.c   NetSuite OAuth 2.0 (JWT client assertion) and TBA
  *   netsuite.c NetSuite record API
- *   suiteql.c  NetSuite SuiteQL subset
+ *   suiteql.c  NetSuite SuiteQL subset (suiteql_parse.c: its parser)
  */
 #ifndef SBX_SANDBOX_H
 #define SBX_SANDBOX_H
@@ -370,6 +371,10 @@ void sbx_reply_oauth_error(struct sbx_reply *rp, int status, const char *code,
 
 int sbx_server_start(struct sbx *sb, const char *host, unsigned port);
 void sbx_server_stop(void);
+/* ---- control.c ------------------------------------------------------- */
+
+/* Answer a /_sandbox/ request. */
+void sbx_control_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp);
 /* The stats object (new reference). */
 json_object *sbx_stats_object(struct sbx *sb);
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@ struct fx {
 	char dir[320];
 	struct state *st;
 	struct sc_error err;
+	pid_t holder;   /* a lock-holding child, killed in teardown if still there */
 };
 
 static int
@@ -63,7 +65,12 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
+	int status;
 
+	if (f->holder > 0) {
+		kill(f->holder, SIGKILL);
+		waitpid(f->holder, &status, 0);
+	}
 	state_close(f->st);
 	nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
@@ -1112,9 +1119,10 @@ the_lock_is_released_by_state_close(void **state)
 	open_ok(f, STATE_LOCK, NULL);
 }
 
-/* A child that takes the lock, says so on `fd`, and waits to be killed. */
+/* A child that takes the lock, says so through a pipe, and waits to be
+ * killed (by the test, by teardown, or when this process dies). */
 static pid_t
-spawn_lock_holder(const char *dir)
+spawn_lock_holder(struct fx *f)
 {
 	struct state *st = NULL;
 	struct sc_error err;
@@ -1127,12 +1135,14 @@ spawn_lock_holder(const char *dir)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(p[0]);
-		c = state_open(&st, dir, STATE_LOCK, NULL, &err) == 0 ? 'k' : 'x';
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		c = state_open(&st, f->dir, STATE_LOCK, NULL, &err) == 0 ? 'k' : 'x';
 		if (write(p[1], &c, 1) != 1)
 			_exit(3);
 		for (;;)
 			pause();
 	}
+	f->holder = pid;
 	close(p[1]);
 	assert_int_equal(read(p[0], &c, 1), 1);
 	close(p[0]);
@@ -1141,10 +1151,12 @@ spawn_lock_holder(const char *dir)
 }
 
 static void
-kill_child(pid_t pid)
+kill_holder(struct fx *f)
 {
+	pid_t pid = f->holder;
 	int status = 0;
 
+	f->holder = 0;
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
@@ -1156,10 +1168,10 @@ the_lock_is_released_when_its_holder_is_killed(void **state)
 	struct fx *f = *state;
 	pid_t pid;
 
-	pid = spawn_lock_holder(f->dir);
+	pid = spawn_lock_holder(f);
 	assert_int_equal(state_open(&f->st, f->dir, STATE_LOCK, NULL, &f->err), SC_ELOCKED);
 	assert_lock_message(f->err.msg, (long)pid);
-	kill_child(pid);
+	kill_holder(f);
 	open_ok(f, STATE_LOCK, NULL);
 }
 
@@ -1167,16 +1179,15 @@ static void
 rdonly_open_works_while_another_process_holds_the_lock(void **state)
 {
 	struct fx *f = *state;
-	pid_t pid;
 
 	open_ok(f, 0, NULL);
 	assert_int_equal(state_write(f->st, write_some_fn, NULL, &f->err), 0);
 	state_close(f->st);
 	f->st = NULL;
-	pid = spawn_lock_holder(f->dir);
+	spawn_lock_holder(f);
 	open_ok(f, STATE_RDONLY, NULL);
 	assert_int_equal(state_read(f->st, read_some_fn, NULL, &f->err), 0);
-	kill_child(pid);
+	kill_holder(f);
 }
 
 /* ---- small pieces ------------------------------------------------------- */
