@@ -340,6 +340,9 @@ run_batch(struct engine *e, struct order **orders, size_t n, const char *cursor,
 	if (!e->opts.dry_run) {
 		if ((rc = state_write(e->st, intents_fn, &b, err)) < 0)
 			goto done;
+		/* The pages the plan and the intents touched are not needed
+		 * while the ERP writes run: keep memory flat. */
+		state_release_pages(e->st);
 		run_writes(&b);
 		if ((rc = state_write(e->st, commit_fn, &b, err)) < 0)
 			goto done;
@@ -638,6 +641,8 @@ engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_error 
 			return rc;
 		}
 		snprintf(cursor, sizeof(cursor), "%s", p.cursor);
+		/* Keep memory flat however large the store grows. */
+		state_release_pages(e->st);
 		if (!p.more) {
 			page_free(&p);
 			break;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -657,3 +658,41 @@ state_dir(const struct state *st)
 {
 	return st != NULL ? st->dir : NULL;
 }
+
+int
+state_release_pages(struct state *st)
+{
+	char path[4096], line[4600];
+	size_t plen;
+	FILE *f;
+	int rc = SC_ERROR;
+
+	if (st == NULL)
+		return SC_ERROR;
+	plen = (size_t)snprintf(path, sizeof(path), "%s/data.mdb", st->dir);
+	if (plen >= sizeof(path) || (f = fopen("/proc/self/maps", "r")) == NULL)
+		return SC_ERROR;
+	pthread_rwlock_wrlock(&st->map_lock);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long lo, hi;
+		char *p = line, *end = NULL;
+		size_t len = strlen(line);
+
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len < plen || strcmp(line + len - plen, path) != 0)
+			continue;
+		lo = strtoul(p, &end, 16);
+		if (end == NULL || *end != '-')
+			continue;
+		hi = strtoul(end + 1, &end, 16);
+		if (hi <= lo)
+			continue;
+		if (madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0)
+			rc = 0;
+	}
+	pthread_rwlock_unlock(&st->map_lock);
+	fclose(f);
+	return rc;
+}
+

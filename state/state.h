@@ -79,6 +79,13 @@ int state_open(struct state **out, const char *dir, int flags,
 void state_close(struct state *st);   /* NULL-safe; releases the lock */
 const char *state_dir(const struct state *st);
 
+/* Drop this process's resident pages of the store's memory map (clean,
+ * file-backed: they stay in the page cache and fault back in when read),
+ * so a long run's memory does not grow with the size of the store. Call
+ * between transactions; waits for readers of other threads to finish.
+ * Best effort: 0, or SC_ERROR when the mapping cannot be found. */
+int state_release_pages(struct state *st);
+
 typedef int (*state_fn)(struct state_txn *t, void *ud);
 
 /* Run fn in a write (state_write) or read (state_read) transaction. The

@@ -3,7 +3,8 @@
  *
  * Key: the kind byte, then the id bytes (no NUL), so that all records of
  * one kind are adjacent and a prefix scan finds them (Knot).
- * Value: STATE_RECORD_V1, then the struct's bytes. The struct is rebuilt
+ * Value: STATE_RECORD_V2, then the struct's bytes with zero runs
+ * compressed (V1, uncompressed, still reads). The struct is rebuilt
  * field by field in a zeroed copy before it is stored, so no padding or
  * bytes past a string's NUL reach the disk; on read the size and version
  * must match exactly, else SC_EMALFORMED.
@@ -13,7 +14,8 @@
 
 #include <string.h>
 
-#define STATE_RECORD_V1 1
+#define STATE_RECORD_V1 1   /* the struct's bytes as they are (still read) */
+#define STATE_RECORD_V2 2   /* the same bytes, zero runs compressed (written) */
 #define STATE_KEY_MAX 511   /* LMDB's default maximum key size */
 
 union state_rec {
@@ -167,6 +169,55 @@ rec_key(struct state_txn *t, const struct state_rec_type *ty, char kind,
 	return 0;
 }
 
+/* Version 2 values: the record's bytes with every run of zero bytes
+ * written as 0x00 and the run's length (1..255). Fixed-width string fields
+ * are mostly zero padding, so a binding shrinks from ~830 bytes to about a
+ * fifth, and so do the store and the pages a run touches. */
+#define ZRLE_MAX(n) (2 * (n))
+
+static size_t
+zrle_encode(unsigned char *out, const unsigned char *in, size_t n)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n) {
+		size_t run = 1;
+
+		if (in[i] != 0) {
+			out[o++] = in[i++];
+			continue;
+		}
+		while (i + run < n && in[i + run] == 0 && run < 255)
+			run++;
+		out[o++] = 0;
+		out[o++] = (unsigned char)run;
+		i += run;
+	}
+	return o;
+}
+
+/* 0 when `in` decodes to exactly n bytes, -1 otherwise. */
+static int
+zrle_decode(unsigned char *out, size_t n, const unsigned char *in, size_t len)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		if (in[i] != 0) {
+			if (o == n)
+				return -1;
+			out[o++] = in[i++];
+			continue;
+		}
+		if (i + 1 == len || in[i + 1] == 0 || in[i + 1] > n - o)
+			return -1;
+		memset(out + o, 0, in[i + 1]);
+		o += in[i + 1];
+		i += 2;
+	}
+	return o == n ? 0 : -1;
+}
+
 /* Check and copy a stored value into *out. */
 static int
 rec_decode(struct state_txn *t, const struct state_rec_type *ty,
@@ -175,14 +226,22 @@ rec_decode(struct state_txn *t, const struct state_rec_type *ty,
 	const unsigned char *k = key->mv_data;
 	const unsigned char *v = val->mv_data;
 
-	if (val->mv_size != 1 + ty->size || v[0] != STATE_RECORD_V1) {
+	int ok = 0;
+
+	if (val->mv_size == 1 + ty->size && v[0] == STATE_RECORD_V1) {
+		memcpy(out, v + 1, ty->size);
+		ok = 1;
+	} else if (val->mv_size >= 1 && v[0] == STATE_RECORD_V2) {
+		ok = zrle_decode((unsigned char *)out, ty->size, v + 1,
+		                 val->mv_size - 1) == 0;
+	}
+	if (!ok) {
 		return state__txn_fail(t, sc_error_set(t->err, SC_EMALFORMED,
 		        "%s %c/%.*s: unknown record layout", ty->name,
 		        key->mv_size > 0 ? k[0] : '?',
 		        key->mv_size > 1 ? (int)(key->mv_size - 1) : 0,
 		        key->mv_size > 1 ? (const char *)k + 1 : ""));
 	}
-	memcpy(out, v + 1, ty->size);
 	ty->terminate(out);
 	return 0;
 }
@@ -229,7 +288,7 @@ rec_put(struct state_txn *t, const struct state_rec_type *ty, char kind,
         const char *id, const union state_rec *canon)
 {
 	unsigned char kb[1 + STATE_ID_MAX];
-	unsigned char vb[1 + sizeof(union state_rec)];
+	unsigned char vb[1 + ZRLE_MAX(sizeof(union state_rec))];
 	MDB_val key;
 	MDB_val val;
 	int mrc;
@@ -241,9 +300,8 @@ rec_put(struct state_txn *t, const struct state_rec_type *ty, char kind,
 	rc = rec_key(t, ty, kind, id, kb, &key);
 	if (rc < 0)
 		return rc;
-	vb[0] = STATE_RECORD_V1;
-	memcpy(vb + 1, canon, ty->size);
-	val.mv_size = 1 + ty->size;
+	vb[0] = STATE_RECORD_V2;
+	val.mv_size = 1 + zrle_encode(vb + 1, (const unsigned char *)canon, ty->size);
 	val.mv_data = vb;
 	mrc = mdb_put(t->txn, t->st->dbi[ty->db], &key, &val, 0);
 	if (mrc != 0)

@@ -596,7 +596,8 @@ amazon_search(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 	sbx_time_format(when, sizeof when, s.before_ms);
 	buf_printf(&rp->body, ",\"%s\":\"%s\"}", s.by_created ? "createdBefore" : "lastUpdatedBefore",
 	           when);
-	snprintf(rp->rate_limit, sizeof rp->rate_limit, "%s", sb->bucket_search.rate_text);
+	snprintf(rp->rate_limit, sizeof rp->rate_limit, "%s",
+	         sb->limits ? sb->bucket_search.rate_text : SB_RATE_UNLIMITED);
 	for (i = 0; i < nhits; i++)
 		free(hits[i].json);
 done:
@@ -637,7 +638,8 @@ amazon_get_order(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 	buf_puts(&rp->body, json_object_to_json_string_ext(obj, SBX_JSON_FLAGS));
 	buf_puts(&rp->body, "}");
 	json_object_put(obj);
-	snprintf(rp->rate_limit, sizeof rp->rate_limit, "%s", sb->bucket_get.rate_text);
+	snprintf(rp->rate_limit, sizeof rp->rate_limit, "%s",
+	         sb->limits ? sb->bucket_get.rate_text : SB_RATE_UNLIMITED);
 }
 
 void

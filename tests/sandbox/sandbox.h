@@ -24,6 +24,11 @@
 #ifndef SBX_SANDBOX_H
 #define SBX_SANDBOX_H
 
+/* With --limits off, the applied rate the Amazon side states in
+ * x-amzn-RateLimit-Limit: an account with (practically) no limit, which a
+ * client adopts as it would a real account's raised limit. */
+#define SB_RATE_UNLIMITED "100000"
+
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -349,7 +354,7 @@ struct sbx_reply {
 	const char *content_type;
 	char location[512];
 	char retry_after[24];
-	char rate_limit[24];
+	char rate_limit[24];   /* x-amzn-RateLimit-Limit of this answer */
 	char request_id[48];
 	int truncate;
 };
