@@ -43,6 +43,17 @@ sbx_stats_object(struct sbx *sb)
 		                       json_object_new_int64((int64_t)sb->rtypes[i]->len));
 	pthread_mutex_unlock(&sb->lock);
 	json_object_object_add(o, "records", recs);
+	{
+		json_object *iss = json_object_new_array();
+		size_t k, n;
+
+		pthread_mutex_lock(&sb->lock);
+		n = sb->nissued < SBX_ISSUED_MAX ? sb->nissued : SBX_ISSUED_MAX;
+		for (k = 0; k < n; k++)
+			json_object_array_add(iss, json_object_new_string(sb->issued[k]));
+		pthread_mutex_unlock(&sb->lock);
+		json_object_object_add(o, "issued_tokens", iss);
+	}
 	return o;
 }
 
@@ -166,6 +177,22 @@ control_records(struct sbx *sb, const char *type, struct sbx_reply *rp)
 	reply_object(rp, 200, arr);
 }
 
+/* Every order as searchOrders would give it with all data sets, in
+ * (lastUpdatedTime, orderId) order: for tests, no auth, no rate limit. */
+static void
+control_orders(struct sbx *sb, struct sbx_reply *rp)
+{
+	json_object *arr = json_object_new_array();
+	size_t i;
+
+	pthread_mutex_lock(&sb->lock);
+	sbx_orders_sort(sb);
+	for (i = 0; i < sb->orders.len; i++)
+		json_object_array_add(arr, sbx_order_object(sb, sb->orders.by_updated[i]));
+	pthread_mutex_unlock(&sb->lock);
+	reply_object(rp, 200, arr);
+}
+
 static void
 control_order(struct sbx *sb, const char *id, struct sbx_reply *rp)
 {
@@ -202,6 +229,8 @@ sbx_control_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 		reply_object(rp, 200, sbx_stats_object(sb));
 	else if (get && strncmp(p, "netsuite/records/", 17) == 0 && p[17] != '\0')
 		control_records(sb, p + 17, rp);
+	else if (get && strcmp(p, "amazon/orders") == 0)
+		control_orders(sb, rp);
 	else if (get && strncmp(p, "amazon/orders/", 14) == 0 && p[14] != '\0')
 		control_order(sb, p + 14, rp);
 	else if (post && strcmp(p, "amazon/orders") == 0)

@@ -28,6 +28,9 @@
  * x-amzn-RateLimit-Limit: an account with (practically) no limit, which a
  * client adopts as it would a real account's raised limit. */
 #define SB_RATE_UNLIMITED "100000"
+/* How many issued access tokens /_sandbox/stats lists (the newest), so a
+ * test can prove the client never prints one. */
+#define SBX_ISSUED_MAX 64
 
 #include <json-c/json.h>
 #include <openssl/evp.h>
@@ -254,6 +257,8 @@ struct sbx {
 	size_t nrtypes;
 	int64_t next_record_id;
 	struct sbx_map tokens;
+	char issued[SBX_ISSUED_MAX][80];   /* last access tokens issued (stats) */
+	size_t nissued;
 	struct sbx_map nonces;         /* value: (void *)(intptr_t) seconds */
 	size_t nonces_pruned_at;
 	struct sbx_bucket bucket_search, bucket_get;

@@ -527,6 +527,8 @@ sbx_token_issue(struct sbx *sb, char *out, size_t n, const char *prefix, int kin
 	if ((rc = sbx_random_hex(hex, 32)) < 0)
 		return rc;
 	snprintf(out, n, "%s%s", prefix, hex);
+	snprintf(sb->issued[sb->nissued % SBX_ISSUED_MAX], sizeof sb->issued[0], "%s", out);
+	sb->nissued++;
 	t = calloc(1, sizeof *t);
 	if (t == NULL)
 		return SC_ENOMEM;
