@@ -182,15 +182,20 @@ def cmd_ratelimit(a):
         return 0
     pages = req - thr
     needed = math.ceil(n / a.page_size)
-    p_total = max(pages, needed)
     refill = a.rate * a.scale
-    allowed = min(p_total, a.burst + refill * t)
+    # The bucket starts full: a burst of B pages, then one every 1/refill s.
+    # In the run's wall time T at most B + refill*T pages can be had. (Capping
+    # this at the pages there are, min(P_total, B + refill*T), would make any
+    # run that fetched every page score 100 % however slow it was.)
+    allowed = a.burst + refill * t
     ratio = pages / allowed if allowed > 0 else 0.0
+    t_min = max(0, max(pages, needed) - a.burst) / refill
     failed = s["failed"] if s else None
-    print("searchOrders: %d pages in %.2f s (connector counted %s; %d needed for %d orders)" % (
-        pages, t, s["pages"] if s else "?", needed, n))
-    print("achieved %.2f pages/s, allowed %.2f pages/s (min(%d, %d + %.4f*%g*%.2f s) = %.1f pages), "
-          "ratio %.1f%%" % (pages / t, allowed / t, p_total, a.burst, a.rate, a.scale, t, allowed,
+    print("searchOrders: %d pages in %.2f s (connector counted %s; %d needed for %d orders); "
+          "the least time the limit allows for them: %.2f s" % (
+              pages, t, s["pages"] if s else "?", needed, n, t_min))
+    print("achieved %.2f pages/s, allowed %.2f pages/s (%d + %g*%g*%.2f s = %.1f pages in %.2f s), "
+          "ratio %.1f%%" % (pages / t, allowed / t, a.burst, a.rate, a.scale, t, allowed, t,
                             ratio * 100))
     print("429s sent by the sandbox (throttled.searchOrders): %d; other throttled: %s" % (
         thr, {k: v for k, v in ((r.get("stats") or {}).get("throttled") or {}).items()
