@@ -68,6 +68,7 @@ struct parse_ctx {
 	const char *text;      /* string mode */
 	size_t off;
 	int lineno;
+	int section_line;      /* line of the last [section] header read */
 	int long_line;         /* first line longer than inih's buffer */
 	struct sc_error *err;
 	int failed;
@@ -96,6 +97,14 @@ reader_common(char *str, int num, struct parse_ctx *p)
 	if (r == NULL)
 		return NULL;
 	p->lineno++;
+	{
+		const char *q = str;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q == '[')
+			p->section_line = p->lineno;
+	}
 	len = strlen(str);
 	if (len + 1 == (size_t)num && str[len - 1] != '\n' && p->long_line == 0)
 		p->long_line = p->lineno;
@@ -139,7 +148,7 @@ section_get(struct parse_ctx *p, const char *name)
 	memset(s, 0, sizeof(*s));
 	s->conf = c;
 	s->name = strdup(name);
-	s->line = p->lineno;
+	s->line = p->section_line ? p->section_line : p->lineno;
 	return s->name != NULL ? s : NULL;
 }
 

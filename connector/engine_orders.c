@@ -50,14 +50,18 @@ engine_order_external_id(const struct engine *e, const char *order_id, char *out
 	snprintf(out, n, "%s-ORD-%s", e->mkt->id_prefix, order_id);
 }
 
+/* Seconds before a transient failure is retried: 1 min doubling per
+ * attempt up to 6 h, on the connector's (time-scaled) clock. */
 static int64_t
-retry_delay(uint32_t attempts)
+retry_delay(const struct engine *e, uint32_t attempts)
 {
 	int64_t d = 60;
 
 	while (attempts-- > 1 && d < 6 * 3600)
 		d *= 2;
-	return d < 6 * 3600 ? d : 6 * 3600;
+	if (d > 6 * 3600)
+		d = 6 * 3600;
+	return (int64_t)((double)d / e->time_scale);
 }
 
 static int
@@ -206,7 +210,8 @@ run_writes(struct batch *b)
 /* ---- results ------------------------------------------------------------ */
 
 static int
-put_failure(struct state_txn *t, const struct work *w, int64_t now)
+put_failure(struct state_txn *t, const struct engine *e, const struct work *w,
+            int64_t now)
 {
 	struct failure f;
 
@@ -226,7 +231,7 @@ put_failure(struct state_txn *t, const struct work *w, int64_t now)
 	if (!w->had_failure)
 		f.first = now;
 	f.last = now;
-	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + retry_delay(f.attempts) : 0;
+	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + retry_delay(e, f.attempts) : 0;
 	return state_failure_put(t, &f);
 }
 
@@ -270,7 +275,7 @@ commit_fn(struct state_txn *t, void *ud)
 		} else {
 			nb.status = BINDING_FAILED;
 			state_strlcpy(nb.detail, w->err.msg, sizeof(nb.detail));
-			if ((rc = put_failure(t, w, now)) < 0)
+			if ((rc = put_failure(t, b->e, w, now)) < 0)
 				return rc;
 		}
 		if ((rc = state_binding_put(t, &nb)) < 0)
@@ -465,6 +470,7 @@ fp_fn(struct state_txn *t, void *ud)
 }
 
 struct get_fail {
+	const struct engine *e;
 	const char *id;
 	struct sc_error *err;
 	int rc;
@@ -485,7 +491,7 @@ get_fail_fn(struct state_txn *t, void *ud)
 	f.code = g->rc;
 	f.http_status = g->err->http_status;
 	f.fclass = sc_code_is_transient(g->rc) ? FAILURE_TRANSIENT : FAILURE_PERMANENT;
-	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + retry_delay(f.attempts) : 0;
+	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + retry_delay(g->e, f.attempts) : 0;
 	state_strlcpy(f.message, g->err->msg, sizeof(f.message));
 	state_strlcpy(f.remote, g->err->remote, sizeof(f.remote));
 	return state_failure_put(t, &f);
@@ -525,7 +531,7 @@ retry_failures(struct engine *e, struct phase_counts *pc, struct sc_error *err)
 		log_event(LOG_WARN, "order.retry_failed", "phase", "orders",
 		          "order_id", d.ids[i], "error", gerr.msg, NULL);
 		if (!e->opts.dry_run) {
-			struct get_fail g = { d.ids[i], &gerr, rc };
+			struct get_fail g = { e, d.ids[i], &gerr, rc };
 			if ((rc = state_write(e->st, get_fail_fn, &g, err)) < 0)
 				goto done;
 		}

@@ -229,7 +229,9 @@ netsuite__record_upsert(struct netsuite *ns, const char *type, const char *eid,
 	loc = http_response_header(&resp, "Location");
 	memset(out, 0, sizeof(*out));
 	if (netsuite__location_id(out->id, sizeof(out->id), loc, type) < 0) {
-		rc = sc_error_set(err, SC_EMALFORMED,
+		/* The write may or may not have happened; an upsert by external
+		 * id is safe to repeat, so this clears on a later run. */
+		rc = sc_error_set(err, SC_ETRANSIENT,
 		                  "NetSuite %s: HTTP %ld without a Location naming the record", what,
 		                  resp.status);
 		if (err != NULL)

@@ -81,7 +81,8 @@ def bump_line(order_id):
 
 
 def match(skip=()):
-    orders = [o for o in amazon_orders() if o["orderId"] not in skip]
+    every = amazon_orders()
+    orders = [o for o in every if o["orderId"] not in skip]
     recs = records("salesOrder")
     by_ext = {}
     for r in recs:
@@ -102,7 +103,7 @@ def match(skip=()):
         if want != have:
             bad.append("%s: Amazon %s, NetSuite %s" % (o["orderId"], want, have))
         n += 1
-    known = {"AMZ-ORD-" + o["orderId"] for o in orders}
+    known = {"AMZ-ORD-" + o["orderId"] for o in every}
     extra = [e for e in by_ext if e not in known]
     if extra:
         bad.append("NetSuite records with no Amazon order: %s" % extra[:5])
