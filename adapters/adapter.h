@@ -42,7 +42,7 @@
 #include "connector/error.h"
 #include "connector/model.h"
 
-#define ADAPTER_OPS_VERSION 1
+#define ADAPTER_OPS_VERSION 2   /* 2: refund_reasons, order_types, refund_paths */
 
 struct http_client;
 
@@ -151,6 +151,10 @@ struct marketplace_ops {
 	 * Errors name the file's line. */
 	int (*settlement_parse)(const char *path, const struct settlement_sink *sink,
 	                        struct sc_error *err);
+
+	/* NULL-terminated reason codes a refund pushed to this marketplace may
+	 * carry (Amazon's AdjustmentReason values), for mapping validation. */
+	const char *const *refund_reasons;
 };
 
 /* ---- ERP ---------------------------------------------------------------- */
@@ -246,6 +250,15 @@ struct erp_ops {
 	 * the adapter's conf). NULL: 1. An adapter returning > 1 must make those
 	 * slots thread-safe (token and item caches under a mutex). */
 	int (*concurrency)(void *self);
+
+	/* NULL-terminated record types an order can be posted as
+	 * ("salesOrder", "cashSale", "invoice"), for mapping validation. */
+	const char *const *order_types;
+	/* NULL-terminated "postedAs>refundType" pairs refund_create can make
+	 * (directly or through the record made from the order), e.g.
+	 * "cashSale>cashRefund", "invoice>creditMemo": a mapping rule asking
+	 * for any other pair is refused when the mapping is loaded. */
+	const char *const *refund_paths;
 };
 
 /* ---- registry (registry.c) ---------------------------------------------- */

@@ -269,6 +269,16 @@ done:
 
 /* ---- the ops table ------------------------------------------------------ */
 
+/* AdjustmentReason of the payment adjustment feed (docs/AMAZON.md §7). */
+static const char *const amazon_refund_reasons[] = {
+	"NoInventory", "CustomerReturn", "GeneralAdjustment", "CouldNotShip",
+	"DifferentItem", "Abandoned", "CustomerCancel", "PriceError",
+	"ProductOutofStock", "CustomerAddressIncorrect", "Exchange", "Other",
+	"CarrierCreditDecision", "RiskAssessmentInformationNotValid",
+	"CarrierCoverageFailure", "TransactionRecord", "Undeliverable",
+	"RefusedDelivery", NULL
+};
+
 const struct marketplace_ops amazon_ops = {
 	.version = ADAPTER_OPS_VERSION,
 	.name = "amazon",
@@ -290,4 +300,5 @@ const struct marketplace_ops amazon_ops = {
 	.settlements_page = NULL,               /* later: Reports */
 	.settlement_fetch = NULL,
 	.settlement_parse = NULL,
+	.refund_reasons = amazon_refund_reasons,
 };

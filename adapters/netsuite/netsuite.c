@@ -330,6 +330,24 @@ netsuite_concurrency(void *self)
 	return ns->concurrency;
 }
 
+/* The record types an order can become (order_record_type). */
+static const char *const netsuite_order_types[] = {
+	"salesOrder", "cashSale", "invoice", NULL
+};
+
+/* What a refund can be made from, per the transforms NetSuite allows
+ * (docs/NETSUITE.md): a cash sale refunds by cash refund or return
+ * authorization; an invoice by credit memo (then, where money leaves, a
+ * customer refund) or return authorization; a sales order through the
+ * invoice or cash sale billed from it, or by return authorization. */
+static const char *const netsuite_refund_paths[] = {
+	"cashSale>cashRefund", "cashSale>returnAuthorization",
+	"invoice>creditMemo", "invoice>customerRefund", "invoice>returnAuthorization",
+	"salesOrder>creditMemo", "salesOrder>customerRefund",
+	"salesOrder>cashRefund", "salesOrder>returnAuthorization",
+	NULL
+};
+
 const struct erp_ops netsuite_ops = {
 	.version = ADAPTER_OPS_VERSION,
 	.name = "netsuite",
@@ -343,5 +361,7 @@ const struct erp_ops netsuite_ops = {
 	.refund_create = NULL,                   /* issue: refunds */
 	.changes_page = NULL,                    /* issue: changes */
 	.settlement_post = NULL,                 /* issue: settlements */
+	.order_types = netsuite_order_types,
+	.refund_paths = netsuite_refund_paths,
 	.concurrency = netsuite_concurrency,
 };
