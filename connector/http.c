@@ -292,6 +292,23 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 		http_headers_free(h);
 		return n;
 	}
+	if (len > 15 && strncasecmp(p, "Content-Length:", 15) == 0 &&
+	    a->resp->body.len == 0) {
+		/* Size the body once instead of growing it by doubling: one
+		 * allocation a page (a large one, mapped on its own: main). */
+		char num[24];
+		size_t k = 15, m = 0;
+		unsigned long long cl;
+
+		while (k < len && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		while (k < len && m + 1 < sizeof(num) && p[k] >= '0' && p[k] <= '9')
+			num[m++] = p[k++];
+		num[m] = '\0';
+		cl = m > 0 ? strtoull(num, NULL, 10) : 0;
+		if (cl > 0 && cl <= a->resp->body.cap)
+			(void)buf_reserve(&a->resp->body, (size_t)cl);
+	}
 	if ((p[0] == ' ' || p[0] == '\t') && h->n > 0) {
 		/* Obsolete line folding: glue onto the previous line. */
 		old = strlen(h->lines[h->n - 1]);

@@ -67,15 +67,19 @@ def cmd_run(a):
                 pass
         raise SystemExit(128 + signum)
 
+    # Pass stop signals on to the connector; a signal ignored on entry (SIGINT
+    # in a background job) stays ignored, here and in the connector.
+    saved = {}
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(s, forward)
+        if signal.getsignal(s) is not signal.SIG_IGN:
+            saved[s] = signal.signal(s, forward)
 
     with open(out_path, "wb") as fo, open(err_path, "wb") as fe:
         t0 = time.monotonic()
         pid = os.fork()
         if pid == 0:
             try:
-                for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                for s in saved:
                     signal.signal(s, signal.SIG_DFL)
                 os.dup2(fo.fileno(), 1)
                 os.dup2(fe.fileno(), 2)

@@ -57,10 +57,10 @@ if [ ! -x "$BUILD/bin/connector" ] || [ ! -x "$BUILD/bin/connector-sandbox" ]; t
     echo "bench_orders: build failed" >&2; exit 2; }
 fi
 
-# shellcheck source=../e2e/sandbox_env.sh
+# shellcheck source=tests/e2e/sandbox_env.sh disable=SC1091
 source "$ROOT/tests/e2e/sandbox_env.sh"
 
-RESULTS=$(mktemp -d)
+RESULTS=
 RUN_PID=
 cleanup() {
   if [ -n "$RUN_PID" ]; then
@@ -69,12 +69,13 @@ cleanup() {
     RUN_PID=
   fi
   sandbox_stop
-  rm -rf "$RESULTS"
+  if [ -n "$RESULTS" ]; then rm -rf "$RESULTS"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+RESULTS=$(mktemp -d)
 
 PASSED=0
 FAILED=0
@@ -102,7 +103,9 @@ run_sync() {
   wait "$RUN_PID"
   local rc=$?
   RUN_PID=
-  [ "$rc" -eq 0 ] && [ -f "$RESULTS/$1.json" ] || { fail "$1: the measurement itself failed (rc $rc)"; return 1; }
+  if [ "$rc" -ne 0 ] || [ ! -f "$RESULTS/$1.json" ]; then
+    fail "$1: the measurement itself failed (rc $rc)"; return 1
+  fi
   # a connector that did not exit 0: show what it said
   if ! python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["exit"] != 0)' "$RESULTS/$1.json"; then
     echo "  connector output ($1):"; tail -n 5 "$RESULTS/$1.out" "$RESULTS/$1.err" | sed 's/^/    /'
@@ -112,7 +115,12 @@ run_sync() {
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-echo "bench_orders $(date -u '+%Y-%m-%d %H:%M:%S UTC') | nproc $(nproc) | ${cpu:-unknown CPU} | commit $commit | $BUILD"
+if [ "$commit" != unknown ] && ! git -C "$ROOT" diff --quiet HEAD -- . ':(exclude)tests/bench' 2>/dev/null; then
+  commit="$commit+uncommitted"
+fi
+built=$(date -u -r "$BUILD/bin/connector" '+%H:%M:%S UTC' 2>/dev/null || echo '?')
+echo "bench_orders $(date -u '+%Y-%m-%d %H:%M:%S UTC') | nproc $(nproc) | ${cpu:-unknown CPU} |" \
+     "commit $commit | $BUILD (connector built $built)"
 
 echo
 echo "== Part 1: throughput, sandbox limits off, one sync from a fresh state (orders = generated + 3 seed)"
