@@ -68,3 +68,15 @@ page_free(struct page *p)
 	free(p->bad);
 	page_init(p, p->item_free);
 }
+
+void
+erp_change_free(void *change)
+{
+	struct erp_change *c = change;
+
+	if (c == NULL)
+		return;
+	refund_free(c->refund);
+	fulfillment_free(c->fulfillment);
+	free(c);
+}

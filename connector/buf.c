@@ -60,6 +60,7 @@ buf_reserve(struct buf *b, size_t extra)
 		return SC_ENOMEM;
 	b->data = p;
 	b->alloc = na;
+	b->data[b->len] = '\0';   /* the content stays a string */
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "connector/engine_int.h"
 #include "connector/log.h"
 #include "connector/timeutil.h"
+#include "mapping/refund_rules.h"
 
 #include <json-c/json.h>
 
@@ -36,11 +37,14 @@ usage(FILE *f)
 	    "usage: connector [-c FILE] [--state DIR] [--log-format text|json] COMMAND\n"
 	    "\n"
 	    "commands:\n"
-	    "  sync [--dry-run] [--only orders]   sync what changed since the last run\n"
+	    "  sync [--dry-run] [--only PHASE]    sync what changed since the last run\n"
+	    "                                     (PHASE: orders or refunds)\n"
 	    "  status ORDER_ID [--json]           where one order is on both sides\n"
 	    "  failures [--json]                  every record that failed, and why\n"
 	    "  check-config                       validate the conf file and exit\n"
 	    "  keys                               every conf key, its default and meaning\n"
+	    "  mapping check                      validate the refund rules file\n"
+	    "  mapping explain ORDER_ID [REFUND]  which rule decides each refund, and why\n"
 	    "\n"
 	    "options:\n"
 	    "  -c FILE            conf file (default $CONNECTOR_CONF, else "
@@ -57,7 +61,9 @@ struct cli {
 	const char *state_dir;
 	const char *log_format;
 	const char *command;
-	const char *arg;        /* ORDER_ID */
+	const char *arg;        /* ORDER_ID, or mapping's subcommand */
+	const char *arg2;       /* mapping explain: ORDER_ID */
+	const char *arg3;       /* mapping explain: REFUND_ID */
 	int json;
 	int dry_run;
 	unsigned phases;
@@ -97,6 +103,8 @@ parse_args(struct cli *a, int argc, char **argv)
 				return -1;
 			if (strcmp(argv[i], "orders") == 0)
 				a->phases = PHASE_ORDERS;
+			else if (strcmp(argv[i], "refunds") == 0)
+				a->phases = PHASE_REFUNDS;
 			else
 				return -1;
 		} else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
@@ -108,6 +116,10 @@ parse_args(struct cli *a, int argc, char **argv)
 			a->command = s;
 		} else if (a->arg == NULL) {
 			a->arg = s;
+		} else if (a->arg2 == NULL && strcmp(a->command, "mapping") == 0) {
+			a->arg2 = s;
+		} else if (a->arg3 == NULL && strcmp(a->command, "mapping") == 0) {
+			a->arg3 = s;
 		} else {
 			fprintf(stderr, "connector: unexpected argument %s\n", s);
 			return -1;
@@ -194,7 +206,28 @@ struct status_q {
 	struct binding b;
 	struct failure f;
 	int has_b, has_f;
+	struct binding refunds[64];
+	struct failure rfail[64];
+	int rhas_f[64];
+	size_t nrefunds;
+	struct state_txn *t;
 };
+
+static int
+status_refund(const struct binding *b, void *ud)
+{
+	struct status_q *q = ud;
+	int rc;
+
+	if (strcmp(b->order_id, q->id) != 0 || q->nrefunds == 64)
+		return 0;
+	q->refunds[q->nrefunds] = *b;
+	if ((rc = state_failure_get(q->t, KIND_REFUND, b->id, &q->rfail[q->nrefunds])) < 0)
+		return rc;
+	q->rhas_f[q->nrefunds] = rc == 1;
+	q->nrefunds++;
+	return 0;
+}
 
 static int
 status_fn(struct state_txn *t, void *ud)
@@ -208,7 +241,8 @@ status_fn(struct state_txn *t, void *ud)
 	if ((rc = state_failure_get(t, KIND_ORDER, q->id, &q->f)) < 0)
 		return rc;
 	q->has_f = rc == 1;
-	return 0;
+	q->t = t;
+	return state_binding_each(t, KIND_REFUND, status_refund, q);
 }
 
 static const char *
@@ -243,7 +277,7 @@ failure_json(const struct failure *f)
 	iso(t3, f->next_retry);
 	snprintf(replay, sizeof(replay), "connector sync");
 	json_object_object_add(o, "kind", json_object_new_string(
-	    f->kind == KIND_ORDER ? "order" : "record"));
+	    f->kind == KIND_ORDER ? "order" : f->kind == KIND_REFUND ? "refund" : "record"));
 	json_object_object_add(o, "id", json_object_new_string(f->id));
 	json_object_object_add(o, "phase", json_object_new_string(f->phase));
 	json_object_object_add(o, "class", json_object_new_string(
@@ -309,6 +343,28 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 			json_object_object_add(j, "erp", b);
 		}
 		json_object_object_add(j, "failure", q.has_f ? failure_json(&q.f) : NULL);
+		{
+			json_object *arr = json_object_new_array();
+			size_t k;
+
+			for (k = 0; k < q.nrefunds; k++) {
+				json_object *r = json_object_new_object();
+				const struct binding *rb = &q.refunds[k];
+
+				json_object_object_add(r, "refund",
+				    json_object_new_string(strchr(rb->id, '/') ? strchr(rb->id, '/') + 1 : rb->id));
+				json_object_object_add(r, "status",
+				    json_object_new_string(binding_status_name(rb->status)));
+				json_object_object_add(r, "erp_type", json_object_new_string(rb->erp_type));
+				json_object_object_add(r, "erp_id", json_object_new_string(rb->erp_id));
+				json_object_object_add(r, "external_id", json_object_new_string(rb->external_id));
+				json_object_object_add(r, "detail", json_object_new_string(rb->detail));
+				json_object_object_add(r, "failure",
+				    q.rhas_f[k] ? failure_json(&q.rfail[k]) : NULL);
+				json_object_array_add(arr, r);
+			}
+			json_object_object_add(j, "refunds", arr);
+		}
 		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
 		                                             JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
@@ -339,6 +395,25 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 		       q.f.phase, (unsigned)q.f.attempts, t1, q.f.message);
 		if (q.f.remote[0] != '\0')
 			printf("    remote: %s\n", q.f.remote);
+	}
+	{
+		size_t k;
+
+		for (k = 0; k < q.nrefunds; k++) {
+			const struct binding *rb = &q.refunds[k];
+			const char *rid = strchr(rb->id, '/') ? strchr(rb->id, '/') + 1 : rb->id;
+
+			if (rb->erp_id[0] != '\0')
+				printf("  refund %s: %s, %s %s (external id %s) by %s\n", rid,
+				       binding_status_name(rb->status), rb->erp_type, rb->erp_id,
+				       rb->external_id, rb->detail);
+			else
+				printf("  refund %s: %s: %s\n", rid, binding_status_name(rb->status),
+				       rb->detail);
+			if (q.rhas_f[k])
+				printf("    failure: %s%s%s\n", q.rfail[k].message,
+				       q.rfail[k].remote[0] ? " | remote: " : "", q.rfail[k].remote);
+		}
 	}
 	return 0;
 }
@@ -423,7 +498,8 @@ cmd_failures(const struct cli *a, const struct conf *c, struct sc_error *err)
 
 			iso(t, f->last);
 			printf("%s %s [%s, %s, attempt %u, %s]\n  %s\n",
-			       f->kind == KIND_ORDER ? "order" : "record", f->id, f->phase,
+			       f->kind == KIND_ORDER ? "order" :
+			       f->kind == KIND_REFUND ? "refund (order/refund)" : "record", f->id, f->phase,
 			       f->fclass == FAILURE_TRANSIENT ? "transient" : "permanent",
 			       (unsigned)f->attempts, t, f->message);
 			if (f->remote[0] != '\0')
@@ -467,6 +543,129 @@ cmd_keys(void)
 	return 0;
 }
 
+/* ---- mapping ------------------------------------------------------------ */
+
+static int
+cmd_mapping_check(const struct conf *c, struct sc_error *err)
+{
+	const struct conf_section *cs = conf_section(c, "connector");
+	const struct marketplace_ops *mkt =
+	    adapter_marketplace_find(conf_get(conf_section(c, "marketplace"), "type"));
+	const struct erp_ops *erp = adapter_erp_find(conf_get(conf_section(c, "erp"), "type"));
+	struct refund_rules *rules = NULL;
+	struct buf b;
+	int nwarn;
+
+	if (mkt == NULL || erp == NULL) {
+		fprintf(stderr, "connector: %s: needs [marketplace] and [erp]\n", conf_path(c));
+		return 1;
+	}
+	if (conf_get(cs, "refund_rules") == NULL) {
+		fprintf(stderr, "connector: %s: no [connector] refund_rules file: refunds are "
+		        "not synced\n", conf_path(c));
+		return 1;
+	}
+	if (engine_load_rules(&rules, cs, mkt, erp, err) < 0) {
+		print_error(err);
+		return 1;
+	}
+	buf_init(&b, 0);
+	mapping_refund_rules_describe(rules, &b);
+	nwarn = mapping_refund_rules_check(rules, &b);
+	printf("%s", buf_cstr(&b));
+	printf("%s: ok%s\n", mapping_refund_rules_path(rules),
+	       nwarn > 0 ? " (with the warnings above)" : "");
+	buf_free(&b);
+	mapping_refund_rules_free(rules);
+	return 0;
+}
+
+static int
+explain_order_fn(struct state_txn *t, void *ud)
+{
+	struct status_q *q = ud;
+	int rc = state_binding_get(t, KIND_ORDER, q->id, &q->b);
+
+	if (rc < 0)
+		return rc;
+	q->has_b = rc == 1;
+	return 0;
+}
+
+static int
+cmd_mapping_explain(const struct cli *a, const struct conf *c, struct sc_error *err)
+{
+	struct engine_opts o;
+	struct engine *e = NULL;
+	struct status_q q;
+	struct page p;
+	size_t i, shown = 0;
+	int rc;
+
+	if (a->arg2 == NULL) {
+		usage(stderr);
+		return 1;
+	}
+	memset(&o, 0, sizeof(o));
+	o.state_dir = a->state_dir;
+	if ((rc = engine_open(&e, c, &o, err)) < 0) {
+		print_error(err);
+		return 1;
+	}
+	if (e->rules == NULL) {
+		fprintf(stderr, "connector: %s: no [connector] refund_rules file\n", conf_path(c));
+		engine_close(e);
+		return 1;
+	}
+	if (e->mkt->order_refunds == NULL) {
+		fprintf(stderr, "connector: %s cannot read refunds\n", e->mkt->name);
+		engine_close(e);
+		return 1;
+	}
+	memset(&q, 0, sizeof(q));
+	q.id = a->arg2;
+	if ((rc = state_read(engine_state(e), explain_order_fn, &q, err)) < 0) {
+		print_error(err);
+		engine_close(e);
+		return 1;
+	}
+	page_init(&p, (void (*)(void *))refund_free);
+	if ((rc = e->mkt->order_refunds(e->mkt_self, a->arg2, &p, err)) < 0) {
+		print_error(err);
+		page_free(&p);
+		engine_close(e);
+		return rc == SC_ENOTFOUND ? 2 : 1;
+	}
+	if (!q.has_b || q.b.erp_id[0] == '\0')
+		printf("order %s is not synced yet: its refunds wait for it. As a %s it would "
+		       "be decided so:\n", a->arg2, e->erp->order_types ? e->erp->order_types[0] : "?");
+	for (i = 0; i < p.n; i++) {
+		const struct refund *r = p.items[i];
+		struct refund_rule_input in;
+		struct buf b;
+
+		if (a->arg3 != NULL && strcmp(a->arg3, r->id) != 0)
+			continue;
+		memset(&in, 0, sizeof(in));
+		in.kind = r->kind;
+		in.reason = r->reason;
+		in.posted_as = q.has_b && q.b.erp_type[0] ? q.b.erp_type :
+		               (e->erp->order_types ? e->erp->order_types[0] : "");
+		buf_init(&b, 0);
+		printf("refund %s of order %s:\n", r->id, r->order_id);
+		mapping_refund_explain(e->rules, &in, &b);
+		printf("%s\n", buf_cstr(&b));
+		buf_free(&b);
+		shown++;
+	}
+	if (shown == 0)
+		printf("order %s has no refund%s%s on %s\n", a->arg2, a->arg3 ? " " : "",
+		       a->arg3 ? a->arg3 : "", e->mkt->name);
+	page_free(&p);
+	engine_close(e);
+	return 0;
+}
+
 /* ---- check-config ------------------------------------------------------- */
 
 static int
@@ -504,6 +703,20 @@ cli_main(int argc, char **argv)
 	}
 	if (strcmp(a.command, "keys") == 0)
 		return cmd_keys();
+	if (strcmp(a.command, "mapping") == 0) {
+		if (a.arg == NULL || (strcmp(a.arg, "check") != 0 && strcmp(a.arg, "explain") != 0)) {
+			usage(stderr);
+			return 1;
+		}
+		if (load_conf(&c, &a, &err) < 0) {
+			print_error(&err);
+			return 1;
+		}
+		rc = strcmp(a.arg, "check") == 0 ? cmd_mapping_check(c, &err)
+		                                 : cmd_mapping_explain(&a, c, &err);
+		conf_free(c);
+		return rc;
+	}
 	if (strcmp(a.command, "sync") != 0 && strcmp(a.command, "status") != 0 &&
 	    strcmp(a.command, "failures") != 0 && strcmp(a.command, "check-config") != 0) {
 		fprintf(stderr, "connector: unknown command `%s`\n", a.command);

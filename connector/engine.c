@@ -40,30 +40,36 @@ parse_log_settings(const struct conf_section *s, struct sc_error *err)
 	return 0;
 }
 
-/* SHA-256 of the conf file, hex: a change re-tries permanent failures. */
+/* SHA-256 over the conf file and the refund rules file, hex: when it
+ * differs from the last run's, permanent failures are tried again. */
 static void
-conf_fingerprint(const char *path, char out[65])
+conf_fingerprint(const char *path, const char *rules_path, char out[65])
 {
+	const char *paths[2] = { path, rules_path };
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	FILE *f = fopen(path, "rb");
 	char buf[4096];
 	size_t n, i;
 
 	out[0] = '\0';
-	if (ctx == NULL || f == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 		goto done;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		EVP_DigestUpdate(ctx, buf, n);
+	for (i = 0; i < 2; i++) {
+		FILE *f = paths[i] != NULL ? fopen(paths[i], "rb") : NULL;
+
+		EVP_DigestUpdate(ctx, "\0", 1);
+		if (f == NULL)
+			continue;
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			EVP_DigestUpdate(ctx, buf, n);
+		fclose(f);
+	}
 	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
 		goto done;
 	for (i = 0; i < mdlen && i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 done:
-	if (f != NULL)
-		fclose(f);
 	EVP_MD_CTX_free(ctx);
 }
 
@@ -92,6 +98,30 @@ open_http(struct http_client **out, const struct conf_section *s, int in_flight,
 }
 
 int
+engine_load_rules(struct refund_rules **out, const struct conf_section *cs,
+                  const struct marketplace_ops *mkt, const struct erp_ops *erp,
+                  struct sc_error *err)
+{
+	const char *path = conf_get(cs, "refund_rules");
+	struct mapping_vocab v;
+
+	*out = NULL;
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	memset(&v, 0, sizeof(v));
+	v.erp_name = erp->name;
+	v.order_types = erp->order_types;
+	v.refund_types = erp->refund_types;
+	v.refund_paths = erp->refund_paths;
+	v.marketplace_name = mkt->name;
+	v.reasons = mkt->refund_reasons;
+	if (v.order_types == NULL || v.refund_types == NULL)
+		return sc_error_set(err, SC_ENOTSUP,
+		                    "refund_rules: the %s adapter cannot create refunds", erp->name);
+	return mapping_refund_rules_load(out, path, &v, err);
+}
+
+int
 engine_open(struct engine **out, const struct conf *c,
             const struct engine_opts *opts, struct sc_error *err)
 {
@@ -112,7 +142,7 @@ engine_open(struct engine **out, const struct conf *c,
 		goto fail;
 	dir = opts->state_dir != NULL ? opts->state_dir : conf_get(cs, "state_dir");
 	snprintf(e->state_dir, sizeof(e->state_dir), "%s", dir);
-	conf_fingerprint(conf_path(c), e->conf_fp);
+	conf_fingerprint(conf_path(c), conf_get(cs, "refund_rules"), e->conf_fp);
 
 	if (opts->read_only) {
 		if ((rc = state_open(&e->st, e->state_dir, STATE_RDONLY, NULL, err)) < 0)
@@ -140,6 +170,8 @@ engine_open(struct engine **out, const struct conf *c,
 	if (e->time_scale <= 0)
 		e->time_scale = 1;
 	if ((rc = sku_map_load(&e->skus, conf_section(c, "sku_map"), err)) < 0)
+		goto fail;
+	if ((rc = engine_load_rules(&e->rules, cs, e->mkt, e->erp, err)) < 0)
 		goto fail;
 	if ((rc = open_http(&e->http_mkt, cs, 4, err)) < 0 ||
 	    (rc = open_http(&e->http_erp, cs, ENGINE_MAX_WORKERS, err)) < 0)
@@ -186,6 +218,7 @@ engine_close(struct engine *e)
 	http_client_free(e->http_mkt);
 	http_client_free(e->http_erp);
 	sku_map_free(e->skus);
+	mapping_refund_rules_free(e->rules);
 	state_close(e->st);
 	free(e);
 }
@@ -255,6 +288,14 @@ apply_intent_fix(struct state_txn *t, void *ud)
 			state_strlcpy(b.id, f->in->id, sizeof(b.id));
 			b.first_seen = now;
 		}
+		if (f->in->kind == KIND_REFUND && strchr(f->in->id, '/') != NULL) {
+			size_t k = (size_t)(strchr(f->in->id, '/') - f->in->id);
+
+			if (k < sizeof(b.order_id)) {
+				memcpy(b.order_id, f->in->id, k);
+				b.order_id[k] = '\0';
+			}
+		}
 		state_strlcpy(b.erp_type, f->ref.type[0] ? f->ref.type : f->in->erp_type,
 		              sizeof(b.erp_type));
 		state_strlcpy(b.erp_id, f->ref.id, sizeof(b.erp_id));
@@ -270,6 +311,16 @@ apply_intent_fix(struct state_txn *t, void *ud)
 	return state_intent_del(t, f->in->kind, f->in->id);
 }
 
+struct back_unknown {
+	const struct intent *in;
+};
+
+static int
+back_unknown_fn(struct state_txn *t, void *ud)
+{
+	return engine_back_intent_unknown(t, ((struct back_unknown *)ud)->in, time_now());
+}
+
 int
 engine_resolve_intents(struct engine *e, uint64_t *resolved, struct sc_error *err)
 {
@@ -282,6 +333,16 @@ engine_resolve_intents(struct engine *e, uint64_t *resolved, struct sc_error *er
 	for (i = 0; i < l.n; i++) {
 		struct intent_fix f;
 
+		if (l.v[i].kind == KIND_ERP_REFUND) {
+			/* a marketplace push: never resent, a person decides */
+			struct back_unknown bu = { &l.v[i] };
+
+			log_event(LOG_WARN, "intent.unknown_push", "erp_id", l.v[i].id, NULL);
+			if ((rc = state_write(e->st, back_unknown_fn, &bu, err)) < 0)
+				goto done;
+			(*resolved)++;
+			continue;
+		}
 		memset(&f, 0, sizeof(f));
 		f.in = &l.v[i];
 		rc = e->erp->record_find(e->erp_self, l.v[i].erp_type[0] ? l.v[i].erp_type : NULL,
@@ -306,13 +367,35 @@ done:
 
 /* ---- the run ------------------------------------------------------------ */
 
+static int
+fp_read_fn(struct state_txn *t, void *ud)
+{
+	char *buf = ud;
+	int rc = state_cursor_get(t, "conf.fingerprint", buf, 80);
+
+	if (rc <= 0)
+		buf[0] = '\0';
+	return rc < 0 ? rc : 0;
+}
+
+static int
+fp_write_fn(struct state_txn *t, void *ud)
+{
+	return state_cursor_put(t, "conf.fingerprint", ud);
+}
+
 int
 engine_sync(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 {
 	int rc;
 
+	char stored[80];
+
 	memset(sum, 0, sizeof(*sum));
 	sum->started_ms = time_mono_ms();
+	if ((rc = state_read(e->st, fp_read_fn, stored, err)) < 0)
+		goto done;
+	e->conf_changed = strcmp(stored, e->conf_fp) != 0;
 	if (!e->opts.dry_run &&
 	    (rc = engine_resolve_intents(e, &sum->intents_resolved, err)) < 0)
 		goto done;
@@ -320,6 +403,18 @@ engine_sync(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 		if ((rc = engine_orders_phase(e, sum, err)) < 0)
 			goto done;
 	}
+	if ((e->opts.phases & PHASE_REFUNDS) && !engine_stopping(e)) {
+		if ((rc = engine_refunds_phase(e, sum, err)) < 0)
+			goto done;
+	}
+	if ((e->opts.phases & PHASE_REFUNDS) && !engine_stopping(e)) {
+		if ((rc = engine_back_phase(e, sum, err)) < 0)
+			goto done;
+	}
+	/* Remember this conf: its permanent failures have had their retry. */
+	if (!e->opts.dry_run && e->conf_changed &&
+	    (rc = state_write(e->st, fp_write_fn, e->conf_fp, err)) < 0)
+		goto done;
 	rc = 0;
 done:
 	sum->ended_ms = time_mono_ms();
@@ -332,7 +427,9 @@ engine_exit_code(int rc, const struct sync_summary *sum)
 {
 	if (rc < 0)
 		return 1;
-	if (sum->orders.failed > 0 || sum->phase_error || sum->stopped)
+	if (sum->orders.failed > 0 || sum->refunds.failed > 0 || sum->back.failed > 0 ||
+	    sum->phase_error ||
+	    sum->stopped)
 		return 2;
 	return 0;
 }
@@ -351,14 +448,33 @@ engine_summary_print(const struct engine *e, const struct sync_summary *sum)
 		       (unsigned long long)o->skipped, (unsigned long long)o->failed,
 		       (unsigned long long)o->retried, (unsigned long long)o->pages, secs,
 		       e->opts.dry_run ? " [dry run: nothing written]" : "");
+	if (sum->refunds.ran)
+		printf("refunds: %llu seen, %llu created, %llu unchanged, %llu waiting for "
+		       "their order, %llu failed, %llu retried (%llu pages)%s\n",
+		       (unsigned long long)sum->refunds.seen,
+		       (unsigned long long)sum->refunds.created,
+		       (unsigned long long)sum->refunds.unchanged,
+		       (unsigned long long)sum->refunds.waiting,
+		       (unsigned long long)sum->refunds.failed,
+		       (unsigned long long)sum->refunds.retried,
+		       (unsigned long long)sum->refunds.pages,
+		       e->opts.dry_run ? " [dry run: nothing written]" : "");
+	if (sum->back.ran)
+		printf("refunds to the marketplace: %llu ERP changes read, %llu sent and "
+		       "awaiting the report, %llu accepted, %llu rejected or failed%s\n",
+		       (unsigned long long)sum->back.seen, (unsigned long long)sum->back.waiting,
+		       (unsigned long long)sum->back.created, (unsigned long long)sum->back.failed,
+		       e->opts.dry_run ? " [dry run: nothing written]" : "");
 	if (sum->intents_resolved > 0)
 		printf("recovered %llu interrupted write(s) from the previous run\n",
 		       (unsigned long long)sum->intents_resolved);
-	if (o->created + o->updated + o->failed == 0 && !sum->phase_error)
+	if (o->created + o->updated + o->failed + sum->refunds.created +
+	    sum->refunds.failed + sum->back.waiting + sum->back.created +
+	    sum->back.failed == 0 && !sum->phase_error)
 		printf("nothing to write: everything is already in sync\n");
-	if (o->failed > 0)
+	if (o->failed + sum->refunds.failed + sum->back.failed > 0)
 		printf("%llu record(s) failed: see `connector failures`\n",
-		       (unsigned long long)o->failed);
+		       (unsigned long long)(o->failed + sum->refunds.failed + sum->back.failed));
 	if (sum->phase_error)
 		printf("a page could not be fetched; the cursor stays and the next run "
 		       "goes on from there\n");

@@ -13,6 +13,11 @@
  *     the writes, write them to the ERP (up to erp->concurrency() at once),
  *     commit bindings, failures and the page's cursor in one transaction.
  *     One record's failure never stops the run.
+ *  2. refunds phase (engine_refunds.c): refunds read from the marketplace
+ *     become the ERP transactions the refund rules name, linked to their
+ *     order's record; a refund whose order is not synced waits for it.
+ *     Then (engine_back.c) refunds people made in the ERP go back to the
+ *     marketplace, once, never echoing the connector's own.
  *
  * Exit status (engine_exit_code): 0 every record done, 2 some records failed
  * (see `connector failures`), 1 the run could not happen.
@@ -31,6 +36,7 @@ struct engine;
 
 enum engine_phase {
 	PHASE_ORDERS = 1 << 0,
+	PHASE_REFUNDS = 1 << 1,     /* refunds, both directions */
 	PHASE_ALL = 0xff
 };
 
@@ -49,8 +55,15 @@ struct phase_counts {
 	uint64_t pages;
 };
 
+struct refund_counts {
+	uint64_t seen, created, unchanged, waiting, failed, retried, pages;
+	int ran;                        /* the phase ran (rules configured, adapters able) */
+};
+
 struct sync_summary {
 	struct phase_counts orders;
+	struct refund_counts refunds;   /* marketplace -> ERP */
+	struct refund_counts back;      /* ERP -> marketplace: waiting = sent, awaiting the report */
 	uint64_t intents_resolved;
 	int stopped;                    /* a signal ended the run early */
 	int phase_error;                /* a page could not be fetched */

@@ -7,6 +7,7 @@
 
 #include "adapters/adapter.h"
 #include "connector/engine.h"
+#include "mapping/refund_rules.h"
 #include "mapping/sku_map.h"
 #include "state/state.h"
 
@@ -26,13 +27,29 @@ struct engine {
 	const struct erp_ops *erp;
 	void *mkt_self, *erp_self;
 	struct sku_map *skus;
+	struct refund_rules *rules;     /* NULL: no [connector] refund_rules */
+	int conf_changed;               /* conf or rules differ from the last run's */
 	double time_scale;
 	int workers;
 };
 
 int engine_stopping(const struct engine *e);
+/* Load [connector] refund_rules (NULL *out when not configured) checked
+ * against the adapters' vocabularies. */
+int engine_load_rules(struct refund_rules **out, const struct conf_section *cs,
+                      const struct marketplace_ops *mkt, const struct erp_ops *erp,
+                      struct sc_error *err);
 int engine_resolve_intents(struct engine *e, uint64_t *resolved, struct sc_error *err);
 int engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
+int engine_refunds_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
+int engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
+/* The intent of a push a run was killed in: PENDING + a failure for a person. */
+int engine_back_intent_unknown(struct state_txn *t, const struct intent *in, int64_t now);
+/* Record the page's unparsable items as permanent failures of `kind`. */
+int engine_record_bad(struct engine *e, char kind, const char *phase,
+                      const struct page *p, struct sc_error *err);
+/* "ORDER/REFUND": the key of a refund's binding and failure. */
+void engine_refund_key(const char *order_id, const char *refund_id, char *out, size_t n);
 
 /* "{prefix}-ORD-{id}" */
 void engine_order_external_id(const struct engine *e, const char *order_id,

@@ -377,12 +377,15 @@ done:
 
 struct bad_batch {
 	const struct page *p;
+	char kind;
+	const char *phase;
 };
 
 static int
 bad_fn(struct state_txn *t, void *ud)
 {
-	const struct page *p = ((struct bad_batch *)ud)->p;
+	const struct bad_batch *bb = ud;
+	const struct page *p = bb->p;
 	int64_t now = time_now();
 	size_t i;
 	int rc;
@@ -390,15 +393,15 @@ bad_fn(struct state_txn *t, void *ud)
 	for (i = 0; i < p->nbad; i++) {
 		struct failure f;
 
-		if ((rc = state_failure_get(t, KIND_ORDER, p->bad[i].id, &f)) < 0)
+		if ((rc = state_failure_get(t, bb->kind, p->bad[i].id, &f)) < 0)
 			return rc;
 		if (rc == 0) {
 			memset(&f, 0, sizeof(f));
 			f.first = now;
 		}
-		f.kind = KIND_ORDER;
+		f.kind = bb->kind;
 		state_strlcpy(f.id, p->bad[i].id, sizeof(f.id));
-		state_strlcpy(f.phase, "orders", sizeof(f.phase));
+		state_strlcpy(f.phase, bb->phase, sizeof(f.phase));
 		f.fclass = FAILURE_PERMANENT;
 		f.code = p->bad[i].err.code ? p->bad[i].err.code : SC_EMALFORMED;
 		f.http_status = p->bad[i].err.http_status;
@@ -413,6 +416,25 @@ bad_fn(struct state_txn *t, void *ud)
 	return 0;
 }
 
+int
+engine_record_bad(struct engine *e, char kind, const char *phase, const struct page *p,
+                  struct sc_error *err)
+{
+	struct bad_batch bb = { p, kind, phase };
+	size_t i;
+	int rc;
+
+	if (p->nbad == 0 || e->opts.dry_run)
+		return 0;
+	if ((rc = state_write(e->st, bad_fn, &bb, err)) < 0)
+		return rc;
+	for (i = 0; i < p->nbad; i++)
+		log_event(LOG_WARN, kind == KIND_ORDER ? "order.failed" : "record.failed",
+		          "phase", phase, "id", p->bad[i].id, "class", "permanent",
+		          "error", p->bad[i].err.msg, NULL);
+	return 0;
+}
+
 /* ---- failures due for a retry ------------------------------------------- */
 
 struct due {
@@ -420,7 +442,6 @@ struct due {
 	size_t n, alloc;
 	int64_t now;
 	int conf_changed;
-	char stored_fp[80];
 };
 
 static int
@@ -446,27 +467,9 @@ collect_due(const struct failure *f, void *ud)
 }
 
 static int
-due_fn(struct state_txn *t, void *ud)
-{
-	struct due *d = ud;
-	int rc;
-
-	if ((rc = state_cursor_get(t, "conf.fingerprint", d->stored_fp,
-	                           sizeof(d->stored_fp))) < 0)
-		return rc;
-	return 0;
-}
-
-static int
 due_list_fn(struct state_txn *t, void *ud)
 {
 	return state_failure_each(t, KIND_ORDER, collect_due, ud);
-}
-
-static int
-fp_fn(struct state_txn *t, void *ud)
-{
-	return state_cursor_put(t, "conf.fingerprint", ud);
 }
 
 struct get_fail {
@@ -507,9 +510,7 @@ retry_failures(struct engine *e, struct phase_counts *pc, struct sc_error *err)
 
 	memset(&d, 0, sizeof(d));
 	d.now = time_now();
-	if ((rc = state_read(e->st, due_fn, &d, err)) < 0)
-		return rc;
-	d.conf_changed = strcmp(d.stored_fp, e->conf_fp) != 0;
+	d.conf_changed = e->conf_changed;
 	if ((rc = state_read(e->st, due_list_fn, &d, err)) < 0)
 		goto done;
 	if (d.n > 0 && (orders = calloc(d.n, sizeof(*orders))) == NULL) {
@@ -546,9 +547,6 @@ retry_failures(struct engine *e, struct phase_counts *pc, struct sc_error *err)
 		if ((rc = run_batch(e, orders, n, NULL, pc, err)) < 0)
 			goto done;
 	}
-	if (!e->opts.dry_run && d.conf_changed &&
-	    (rc = state_write(e->st, fp_fn, e->conf_fp, err)) < 0)
-		goto done;
 	rc = 0;
 done:
 	for (i = 0; i < n; i++)
@@ -626,18 +624,9 @@ engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_error 
 			return 0;
 		}
 		pc->pages++;
-		if (p.nbad > 0 && !e->opts.dry_run) {
-			struct bad_batch bb = { &p };
-			size_t i;
-
-			if ((rc = state_write(e->st, bad_fn, &bb, err)) < 0) {
-				page_free(&p);
-				return rc;
-			}
-			for (i = 0; i < p.nbad; i++)
-				log_event(LOG_WARN, "order.failed", "phase", "orders",
-				          "order_id", p.bad[i].id, "class", "permanent",
-				          "error", p.bad[i].err.msg, NULL);
+		if ((rc = engine_record_bad(e, KIND_ORDER, "orders", &p, err)) < 0) {
+			page_free(&p);
+			return rc;
 		}
 		pc->failed += p.nbad;
 		pc->seen += p.nbad;

@@ -3,12 +3,15 @@
  * close, and the ops table (at the end of the file).
  *
  * Orders come from Orders API 2026-01-01 searchOrders (orders.c), parsed in
- * order_parse.c; the access token from Login with Amazon (lwa.c). Refunds,
- * feeds and settlements are later slots (NULL for now).
+ * order_parse.c; the access token from Login with Amazon (lwa.c). Refunds
+ * come from Finances v0 (finances.c, refund_parse.c); refunds made in the
+ * ERP go out as payment adjustment feeds (feeds.c, feed_xml.c).
+ * Fulfillments and settlements are later slots (NULL for now).
  */
 #include "adapters/amazon/amazon_int.h"
 
 #include <ctype.h>
+#include <libxml/parser.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +25,16 @@
 #define AMAZON_SEARCH_BURST 20
 #define AMAZON_GET_RATE 0.5
 #define AMAZON_GET_BURST 30
+#define AMAZON_FINANCES_RATE 0.5        /* every Finances v0 operation */
+#define AMAZON_FINANCES_BURST 30
+#define AMAZON_FEED_DOC_RATE 0.5        /* createFeedDocument */
+#define AMAZON_FEED_DOC_BURST 15
+#define AMAZON_FEED_CREATE_RATE 0.0083  /* createFeed */
+#define AMAZON_FEED_CREATE_BURST 15
+#define AMAZON_FEED_GET_RATE 2.0        /* getFeed */
+#define AMAZON_FEED_GET_BURST 15
+#define AMAZON_FEED_DOC_GET_RATE 0.0222 /* getFeedDocument */
+#define AMAZON_FEED_DOC_GET_BURST 10
 
 static const struct conf_key amazon_conf_keys[] = {
 	{ "endpoint", 0, "https://sellingpartnerapi-na.amazon.com",
@@ -42,6 +55,9 @@ static const struct conf_key amazon_conf_keys[] = {
 	  "orders per searchOrders page, 1-100" },
 	{ "overlap_seconds", 0, "300",
 	  "seconds each run re-reads before the end of the previous window" },
+	{ "merchant_id", 0, NULL,
+	  "seller (merchant) id written as MerchantIdentifier in refund feeds "
+	  "(default M_CONNECTOR; Amazon identifies the seller by the token)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -189,6 +205,19 @@ amazon_conf_read(struct amazon *self, const struct conf_section *s,
 	if (self->overlap < 0 || self->overlap > 7 * 86400)
 		return conf_error(s, "overlap_seconds", err, SC_EINVALID,
 		    "%ld is out of range: 0 to 604800 seconds", self->overlap);
+
+	v = conf_get(s, "merchant_id");
+	if (v == NULL || *v == '\0')
+		v = AMAZON_DEFAULT_MERCHANT;
+	for (const char *q = v; *q != '\0'; q++)
+		if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-')
+			return conf_error(s, "merchant_id", err, SC_EINVALID,
+			    "\"%s\" is not a merchant id (letters, digits, '_' and '-')", v);
+	if (strlen(v) > 64)
+		return conf_error(s, "merchant_id", err, SC_EINVALID,
+		    "longer than 64 characters");
+	if ((self->merchant_id = strdup(v)) == NULL)
+		return sc_error_set(err, SC_ENOMEM, "amazon: out of memory");
 	return 0;
 }
 
@@ -210,6 +239,12 @@ amazon_close(void *vself)
 		return;
 	ratelimit_free(self->rl_search);
 	ratelimit_free(self->rl_get);
+	ratelimit_free(self->rl_finances);
+	ratelimit_free(self->rl_feed_doc);
+	ratelimit_free(self->rl_feed_create);
+	ratelimit_free(self->rl_feed_get);
+	ratelimit_free(self->rl_feed_doc_get);
+	free(self->merchant_id);
 	http_client_free(self->lwa_http);
 	amazon_secret_free(self->token);
 	amazon_secret_free(self->client_secret);
@@ -249,11 +284,25 @@ amazon_open(void **out, const struct adapter_env *env, struct sc_error *err)
 	if ((rc = ratelimit_new(&self->rl_search, "searchOrders", AMAZON_SEARCH_RATE,
 	                        AMAZON_SEARCH_BURST, self->time_scale)) < 0 ||
 	    (rc = ratelimit_new(&self->rl_get, "getOrder", AMAZON_GET_RATE,
-	                        AMAZON_GET_BURST, self->time_scale)) < 0) {
+	                        AMAZON_GET_BURST, self->time_scale)) < 0 ||
+	    (rc = ratelimit_new(&self->rl_finances, "finances", AMAZON_FINANCES_RATE,
+	                        AMAZON_FINANCES_BURST, self->time_scale)) < 0 ||
+	    (rc = ratelimit_new(&self->rl_feed_doc, "createFeedDocument",
+	                        AMAZON_FEED_DOC_RATE, AMAZON_FEED_DOC_BURST,
+	                        self->time_scale)) < 0 ||
+	    (rc = ratelimit_new(&self->rl_feed_create, "createFeed",
+	                        AMAZON_FEED_CREATE_RATE, AMAZON_FEED_CREATE_BURST,
+	                        self->time_scale)) < 0 ||
+	    (rc = ratelimit_new(&self->rl_feed_get, "getFeed", AMAZON_FEED_GET_RATE,
+	                        AMAZON_FEED_GET_BURST, self->time_scale)) < 0 ||
+	    (rc = ratelimit_new(&self->rl_feed_doc_get, "getFeedDocument",
+	                        AMAZON_FEED_DOC_GET_RATE, AMAZON_FEED_DOC_GET_BURST,
+	                        self->time_scale)) < 0) {
 		sc_error_set(err, rc, "amazon: cannot create the rate limiters");
 		goto done;
 	}
 
+	xmlInitParser();   /* once, before any thread builds or parses a feed */
 	memset(&opts, 0, sizeof(opts));
 	opts.max_retries = 3;
 	if ((rc = http_client_new(&self->lwa_http, &opts, err)) < 0) {
@@ -283,7 +332,7 @@ const struct marketplace_ops amazon_ops = {
 	.version = ADAPTER_OPS_VERSION,
 	.name = "amazon",
 	.id_prefix = "AMZ",
-	.caps = MKT_CAP_ORDERS,
+	.caps = MKT_CAP_ORDERS | MKT_CAP_REFUNDS | MKT_CAP_REFUND_PUSH,
 	.conf_keys = amazon_conf_keys,
 
 	.open = amazon_open,                    /* conf, limiters, LWA client */
@@ -292,10 +341,10 @@ const struct marketplace_ops amazon_ops = {
 	.orders_page = amazon__orders_page,     /* searchOrders (orders.c) */
 	.order_get = amazon__order_get,         /* getOrder (orders.c) */
 
-	.refunds_page = NULL,                   /* later: Finances */
-	.order_refunds = NULL,
-	.refunds_push = NULL,                   /* later: payment adjustment feed */
-	.submission_results = NULL,
+	.refunds_page = amazon__refunds_page,   /* listFinancialEvents (finances.c) */
+	.order_refunds = amazon__order_refunds, /* ...ByOrderId (finances.c) */
+	.refunds_push = amazon__refunds_push,   /* payment adjustment feed (feeds.c) */
+	.submission_results = amazon__submission_results, /* getFeed + report */
 	.fulfillment_push = NULL,               /* later: confirmShipment */
 	.settlements_page = NULL,               /* later: Reports */
 	.settlement_fetch = NULL,

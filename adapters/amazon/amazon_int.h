@@ -53,6 +53,13 @@ struct amazon {
 	double time_scale;             /* >= 1 shortens lags and token lifetimes */
 	struct ratelimit *rl_search;   /* searchOrders */
 	struct ratelimit *rl_get;      /* getOrder */
+	/* refunds (finances.c, feeds.c) */
+	char *merchant_id;             /* feed Header/MerchantIdentifier */
+	struct ratelimit *rl_finances;     /* every Finances v0 operation */
+	struct ratelimit *rl_feed_doc;     /* createFeedDocument */
+	struct ratelimit *rl_feed_create;  /* createFeed */
+	struct ratelimit *rl_feed_get;     /* getFeed */
+	struct ratelimit *rl_feed_doc_get; /* getFeedDocument */
 
 	pthread_mutex_t lock;          /* guards the three fields below */
 	char *token;                   /* secret; NULL when none cached */
@@ -146,5 +153,155 @@ int amazon__orders_response_parse(struct page *out, char **next_token,
 
 /* page item_free for struct order *. */
 void amazon__order_item_free(void *order);
+
+/* ==== refunds: Finances v0 in, payment adjustment feeds out ==============
+ * finances.c (listFinancialEvents paging, listFinancialEventsByOrderId),
+ * refund_parse.c (RefundEventList items -> struct refund), feed_xml.c (the
+ * POST_PAYMENT_ADJUSTMENT_DATA document and the processing report parser),
+ * feeds.c (createFeedDocument -> upload -> createFeed; getFeed ->
+ * getFeedDocument -> report). */
+
+#define AMAZON_FINANCES_PATH "/finances/v0/financialEvents"
+#define AMAZON_FINANCES_ORDER_PATH "/finances/v0/orders/"
+#define AMAZON_FEEDS_PATH "/feeds/2021-06-30"
+#define AMAZON_REFUND_FEED_TYPE "POST_PAYMENT_ADJUSTMENT_DATA"
+#define AMAZON_FEED_CONTENT_TYPE "text/xml; charset=UTF-8"
+/* Finances answers an empty list when PostedAfter and PostedBefore are more
+ * than 180 days apart: a window is never longer. */
+#define AMAZON_FINANCES_MAX_SPAN (180 * 86400)
+/* "Orders from the last 48 hours might not be included in financial
+ * events": each refunds window re-reads at least this much (real seconds). */
+#define AMAZON_FINANCES_REREAD (48 * 3600)
+/* MerchantIdentifier when conf has no merchant_id. */
+#define AMAZON_DEFAULT_MERCHANT "M_CONNECTOR"
+/* Longest MerchantAdjustmentItemID written (the refund id, cut). */
+#define AMAZON_ADJ_ID_MAX 40
+/* Most messages a processing report may number (a report naming more is
+ * malformed: it would make the result array absurdly large). */
+#define AMAZON_REPORT_MAX_MESSAGES 10000
+
+/* ---- finances.c --------------------------------------------------------- */
+
+/* marketplace_ops.refunds_page (see adapter.h). The cursor has the orders
+ * cursor's text form (amazon__cursor_decode): "v1;after=T" between windows,
+ * "v1;after=A;before=B;token=X" mid-window (NextToken pages repeat
+ * PostedAfter, PostedBefore and MaxResultsPerPage). A window runs from the
+ * watermark minus max(overlap_seconds, AMAZON_FINANCES_REREAD) to two
+ * minutes before now, cut to AMAZON_FINANCES_MAX_SPAN (page->more stays 1
+ * until the windows reach now). Items are struct refund * (source
+ * SIDE_MARKETPLACE); refund events that do not parse go to page->bad. */
+int amazon__refunds_page(void *self, const char *cursor, struct page *out,
+                         struct sc_error *err);
+/* marketplace_ops.order_refunds: every refund event of one order, all
+ * NextToken pages (at most 50) read in this one call (page->more is 0,
+ * cursor ""). An event naming another order goes to page->bad. Amazon's
+ * refusal of the order id (400) is SC_EINVALID with its words. */
+int amazon__order_refunds(void *self, const char *order_id, struct page *out,
+                          struct sc_error *err);
+
+/* ---- refund_parse.c ----------------------------------------------------- */
+
+/* One RefundEventList item (ShipmentEvent schema) into *out (caller
+ * refund_free()s). id: the first non-empty OrderAdjustmentItemId of
+ * ShipmentItemAdjustmentList, else "H" + 16 hex digits of a SHA-256 over
+ * the event's order id, PostedDate text, currency and each item's SKU,
+ * quantity and components (stable across re-reads). One line per item;
+ * components as refund_parse.c's header says, signed as Amazon sends them.
+ * kind REFUND_KIND_REFUND, reason NULL (Finances carries none).
+ * SC_EMALFORMED "refund of order ID: ..." (one currency throughout, known
+ * to money.h; exact amounts; an order id, a PostedDate and at least one
+ * item), SC_ENOMEM. */
+int amazon__refund_parse(json_object *event, struct refund **out,
+                         struct sc_error *err);
+
+/* A Finances v0 response body ({"payload":{"NextToken","FinancialEvents"}}):
+ * each RefundEventList item parsed into page_add(out) (out page_init'ed with
+ * amazon__refund_item_free), each that does not parse into page_add_bad(out,
+ * its first OrderAdjustmentItemId, else its AmazonOrderId, else
+ * "(unknown)", why). Other event lists are ignored. When `order_id` is not
+ * NULL an event of another order is bad too. *next_token = NextToken
+ * (caller frees) or NULL. SC_EMALFORMED when the body is not JSON or has no
+ * payload object; the page may then hold part of the items. */
+int amazon__finances_response_parse(struct page *out, char **next_token,
+                                    const char *order_id, const char *body,
+                                    size_t len, struct sc_error *err);
+
+/* page item_free for struct refund *. */
+void amazon__refund_item_free(void *refund);
+
+/* ---- feed_xml.c --------------------------------------------------------- */
+
+/* The POST_PAYMENT_ADJUSTMENT_DATA XML for refunds[0..n-1] into *out
+ * (*len bytes, NUL-terminated, caller free()s); message i+1 is refunds[i].
+ * Every refund needs an order id, a reason from amazon_ops.refund_reasons,
+ * a currency known to money.h (r->exponent its exponent); every line with
+ * money a line_id. Components must be of the feed's Component types
+ * (Finances' Giftwrap/GiftwrapTax accepted) and signed as model.h says:
+ * refunded types <= 0, the deductions RestockingFee/RestockingFeeTax >= 0;
+ * each is written as its absolute value, summed per type and line. Zero
+ * components and lines without money are left out; a refund left with no
+ * line is refused. Any refused refund fails the whole call: SC_EINVALID
+ * naming the refund (id and order) and the field; SC_ENOMEM.
+ * `merchant_id` NULL or "" -> AMAZON_DEFAULT_MERCHANT. */
+int amazon__refund_feed_build(char **out, size_t *len, const char *merchant_id,
+                              struct refund *const *refunds, size_t n,
+                              struct sc_error *err);
+
+/* A feed processing report (XML AmazonEnvelope/Message/ProcessingReport)
+ * into *out[*n] (caller free()s): one result for every message 1..M, M the
+ * larger of ProcessingSummary/MessagesProcessed and the highest Result
+ * MessageID; ref = the MessageID in decimal; ok 0 with err.remote =
+ * "ResultMessageCode: ResultDescription" (several joined with "; ") for a
+ * message with an Error result, else ok 1 (Warnings are logged). Messages
+ * the report does not reach are not in *out. A report that rejects the
+ * whole document (an Error Result with MessageID 0 or none, and no message
+ * processed) is SC_EINVALID with Amazon's words in err->remote. Parsed with
+ * no network, no DTD, no entity substitution (a DOCTYPE is refused).
+ * SC_EMALFORMED for text that is no such report, SC_ENOMEM. */
+int amazon__processing_report_parse(struct submission_result **out, size_t *n,
+                                    const char *xml, size_t len,
+                                    struct sc_error *err);
+
+/* ---- feeds.c ------------------------------------------------------------ */
+
+/* marketplace_ops.refunds_push: the refunds as one feed (feed_xml.c; every
+ * refund is checked before anything is sent), createFeedDocument, PUT to
+ * its url (no SP-API token there: it is a presigned URL), createFeed for the
+ * first marketplace id; submission = the feedId. createFeed is not
+ * idempotent: it is sent with idempotent = 0, and when its outcome is
+ * unknown (no answer, a 5xx other than 503, a 2xx without feedId) the call
+ * returns SC_ECONFLICT saying the feed may exist: never resubmit those
+ * refunds automatically. A 4xx, 429 or 503 answer means nothing was
+ * created: the code of amazon__error_from_response. */
+int amazon__refunds_push(void *self, struct refund *const *refunds, size_t n,
+                         char *submission, size_t submission_len,
+                         struct sc_error *err);
+/* marketplace_ops.submission_results for a feedId: getFeed; IN_QUEUE or
+ * IN_PROGRESS -> 1; DONE (or FATAL with a report) -> getFeedDocument ->
+ * download (gunzip when compressionAlgorithm is GZIP or the bytes are) ->
+ * amazon__processing_report_parse -> 0. CANCELLED (nothing applied),
+ * FATAL without a report (outcome unknown) and a whole-feed rejection are
+ * SC_EINVALID errors: they wait for a person and are never resubmitted
+ * automatically. Results are numbered by message: ref "i+1" is refunds[i]
+ * of the push. */
+int amazon__submission_results(void *self, const char *submission,
+                               struct submission_result **out, size_t *n,
+                               struct sc_error *err);
+
+/* Inflate gzip `data` into *out (buf_init'ed here with `cap`; freed on
+ * error). SC_EMALFORMED for bytes that are no complete gzip stream,
+ * SC_ENOSPACE past cap. */
+int amazon__gunzip(struct buf *out, const char *data, size_t len, size_t cap,
+                   struct sc_error *err);
+
+/* An SP-API request with any method (feeds.c; amazon__call is GET only):
+ * `auth` 1 adds the access token and retries once after a 403 (as
+ * amazon__call); 0 for presigned URLs, which must never see the token.
+ * `content_type` may be NULL (no body). `idempotent` as http_request. */
+int amazon__request(struct amazon *self, const char *op, struct ratelimit *rl,
+                    const char *method, const char *url,
+                    const char *content_type, const char *body, size_t len,
+                    int auth, int idempotent, struct http_response *out,
+                    struct sc_error *err);
 
 #endif

@@ -4,8 +4,9 @@
  * This file: the [erp] keys, open/close, the slots, and the ops table at the
  * end. Orders become salesOrder/cashSale/invoice records upserted by
  * external id (docs/NETSUITE.md s1); authentication is OAuth 2.0 client
- * credentials (oauth2.c) or TBA (oauth1.c). Refunds, changes and
- * settlements come in later issues (their slots are NULL for now).
+ * credentials (oauth2.c) or TBA (oauth1.c). Refunds are transforms of the
+ * order's record (refund.c); refunds made in NetSuite come back through
+ * changes_page (changes.c). Settlements come in a later issue (NULL slot).
  */
 #include "adapters/netsuite/netsuite_int.h"
 
@@ -351,15 +352,15 @@ static const char *const netsuite_refund_paths[] = {
 const struct erp_ops netsuite_ops = {
 	.version = ADAPTER_OPS_VERSION,
 	.name = "netsuite",
-	.caps = ERP_CAP_ORDERS,
+	.caps = ERP_CAP_ORDERS | ERP_CAP_REFUNDS | ERP_CAP_CHANGES,
 	.conf_keys = netsuite_conf_keys,
 	.refund_types = netsuite_refund_types,
 	.open = netsuite_open,                   /* conf, key, caches */
 	.close = netsuite_close,
 	.order_upsert = netsuite_order_upsert,   /* PUT .../{type}/eid:{external id} */
 	.record_find = netsuite_record_find,     /* GET .../{type}/eid:{external id} */
-	.refund_create = NULL,                   /* issue: refunds */
-	.changes_page = NULL,                    /* issue: changes */
+	.refund_create = netsuite__refund_create, /* !transform from the order (refund.c) */
+	.changes_page = netsuite__changes_page,  /* SuiteQL on lastmodifieddate (changes.c) */
 	.settlement_post = NULL,                 /* issue: settlements */
 	.order_types = netsuite_order_types,
 	.refund_paths = netsuite_refund_paths,

@@ -6,10 +6,14 @@
  * signing), oauth2.c (JWT client credentials and the token cache), records.c
  * (authenticated calls, upsert/find, customers), body.c (order and customer
  * JSON bodies), suiteql.c (queries, item and currency lookups), errors.c
- * (NetSuite error bodies), cache.c (the per-run string maps).
+ * (NetSuite error bodies), cache.c (the per-run string maps), refund.c
+ * (refund_create: transforms, read-back), refund_plan.c (the lines a refund
+ * writes, differences), changes.c (changes_page: refunds made in NetSuite),
+ * transactions.c (reading transactions back).
  *
- * Threads: order_upsert and record_find may run from `concurrency` threads
- * at once. The token (token_lock) and the caches (cache_lock) are the only
+ * Threads: order_upsert, record_find and refund_create may run from
+ * `concurrency` threads at once; changes_page from one. The token
+ * (token_lock) and the caches (cache_lock) are the only
  * shared mutable state; neither lock is held across an API call, except
  * token_lock across the token request itself (one fetch at a time).
  */
@@ -287,5 +291,155 @@ int netsuite__currency_resolve(struct netsuite *ns, const char *code, char *out,
 int netsuite__items_resolve(struct netsuite *ns, const struct order *o, char ***out,
                             struct sc_error *err);
 void netsuite__strv_free(char **v, size_t n);
+
+/* ---- refund_plan.c, refund.c: marketplace refunds written to NetSuite ---- */
+
+/* Where one refund component goes on a NetSuite refund record. */
+enum netsuite_part {
+	NETSUITE_PART_ITEM = 0,          /* Principal: the refunded line's own item */
+	NETSUITE_PART_SHIPPING,          /* shipping_item_id */
+	NETSUITE_PART_DISCOUNT,          /* discount_item_id */
+	NETSUITE_PART_TAX,               /* tax_item_id */
+	NETSUITE_PART_GIFTWRAP,          /* giftwrap_item_id */
+	NETSUITE_PART_OTHER,             /* other_item_id */
+	NETSUITE_PART_FEE,               /* marketplace fees, withheld tax: never written */
+	NETSUITE_PART_COUNT
+};
+
+/* The part a component type name ("Principal", "ShippingTax", "Commission",
+ * ...; case-insensitive) goes to; unknown names are NETSUITE_PART_OTHER. */
+enum netsuite_part netsuite__part_of(const char *component_type);
+/* The configured item of a charge part; NULL when unset, for ITEM and FEE. */
+const char *netsuite__part_item(const struct netsuite_body_opts *opts, enum netsuite_part p);
+/* "shipping", "discount", ... for messages. */
+const char *netsuite__part_name(enum netsuite_part p);
+
+/* One line written to (or expected on) a refund record. */
+struct netsuite_rline {
+	const char *item_id;             /* borrowed; NULL before items are resolved */
+	const char *label;               /* SKU or part name, for messages (borrowed) */
+	int64_t qty;                     /* 0: an amount-only line (quantity not written) */
+	int64_t amount;                  /* credited to the buyer, minor units */
+};
+
+/* What one refund writes: its item lines in refund line order, then one line
+ * per charge part in enum order. total = the sum of the amounts. */
+struct netsuite_rplan {
+	struct netsuite_rline *lines;    /* heap; free with netsuite__rplan_free */
+	size_t n;
+	int64_t total;
+	size_t *src_line;                /* refund line index of each item line */
+	size_t nitems;                   /* lines[0..nitems) are item lines */
+};
+
+/* Plan the lines of r. item_ids[i] is the item of r->lines[i] (NULL array:
+ * not resolved yet, item_id left NULL). SC_EINVALID naming the refund for a
+ * line without a SKU, a charge whose item is not configured, nothing to
+ * write, or amounts that overflow. */
+int netsuite__rplan_build(struct netsuite_rplan *out, const struct netsuite_body_opts *opts,
+                          const struct refund *r, const char *const *item_ids,
+                          struct sc_error *err);
+void netsuite__rplan_free(struct netsuite_rplan *p);
+
+/* The transform body (see refund.c), appended to out. */
+int netsuite__refund_body(struct buf *out, const struct netsuite_rplan *plan,
+                          const struct refund *r, const char *external_id);
+
+/* One item line as NetSuite shows it. */
+struct netsuite_tline {
+	char item[64];                   /* item internal id */
+	int64_t qty;                     /* 0 when absent */
+	int has_qty;
+	int64_t amount;                  /* minor units; 0 when absent */
+};
+
+/* Differences between a plan and what NetSuite holds, appended to out as
+ * "line 2 SKU-0003: quantity 1 in NetSuite, 2 refunded; total 10.00 in
+ * NetSuite, 12.00 refunded" ("; "-joined). has_total 0: "no total in
+ * NetSuite". Returns the number of differences (0: identical). */
+int netsuite__rplan_diff(struct buf *out, const struct netsuite_rplan *plan,
+                         const struct netsuite_tline *have, size_t nhave, int has_total,
+                         int64_t total, int exponent);
+
+/* The refund_create slot (self = struct netsuite *). */
+int netsuite__refund_create(void *self, const struct refund *r, const char *target_type,
+                            const struct erp_ref *order_ref, const char *external_id,
+                            struct erp_ref *out, struct sc_error *err);
+
+/* ---- transactions.c: reading transactions back --------------------------- */
+
+/* 1 when s is a non-empty run of ASCII digits (an internal id). */
+int netsuite__all_digits(const char *s);
+
+struct json_object;
+
+/* A transaction read with GET ...?expandSubResources=true. */
+struct netsuite_txn {
+	struct json_object *root;        /* owned, the parsed body */
+	char id[64];
+	char self_type[32];              /* type named by the self link, "" when none */
+	char external_id[160];           /* "" when none */
+	char created_from[64];           /* createdFrom.id, "" when none */
+	char currency_id[64];            /* currency.id, "" when none */
+	char tran_date[11];              /* "YYYY-MM-DD", "" when none */
+};
+
+/* Parse a record body into out (out->root owned: netsuite__txn_free).
+ * SC_EMALFORMED when it is not a record with an id. */
+int netsuite__txn_parse(struct netsuite_txn *out, const char *body, size_t len,
+                        struct sc_error *err);
+/* GET .../{type}/{id}?expandSubResources=true: 1 found (out filled), 0 absent
+ * (404), <0 error. */
+int netsuite__txn_get(struct netsuite *ns, const char *type, const char *id,
+                      struct netsuite_txn *out, struct sc_error *err);
+void netsuite__txn_free(struct netsuite_txn *t);
+/* The item sublist's lines (*out heap, free()); amounts at `exponent`. */
+int netsuite__txn_lines(const struct netsuite_txn *t, int exponent, struct netsuite_tline **out,
+                        size_t *n, struct sc_error *err);
+/* The record's total: 1 present, 0 absent, <0 not an exact amount. */
+int netsuite__txn_total(const struct netsuite_txn *t, int exponent, int64_t *out,
+                        struct sc_error *err);
+
+/* An `apply` line of a customerRefund that is applied [U: REST keys]. */
+struct netsuite_applied {
+	char doc[64];
+	int64_t amount;
+	int has_amount;
+};
+/* The applied lines (*out heap, free()). */
+int netsuite__txn_applied(const struct netsuite_txn *t, int exponent,
+                          struct netsuite_applied **out, size_t *n, struct sc_error *err);
+/* The first applied document's id into out ("" when none), amounts unread. */
+void netsuite__txn_first_applied(const struct netsuite_txn *t, char *out, size_t n);
+
+/* ---- changes.c: refunds made in NetSuite --------------------------------- */
+
+/* The changes cursor: "v1;since=<ISO>" starts a new poll (from since minus
+ * the overlap), "v1;after=<ISO>;skip=<n>" continues one (rows modified at or
+ * after `after`, the first n of them already seen). */
+struct netsuite_cursor {
+	int64_t since;                   /* UTC seconds */
+	int cont;                        /* 1: after/skip form */
+	long skip;
+};
+/* NULL or "": since = now - NETSUITE_FIRST_LOOKBACK. SC_EMALFORMED naming the
+ * cursor for anything this adapter did not write. */
+int netsuite__cursor_parse(struct netsuite_cursor *out, const char *cursor, int64_t now,
+                           struct sc_error *err);
+int netsuite__cursor_format(char *out, size_t n, const struct netsuite_cursor *c);
+
+#define NETSUITE_FIRST_LOOKBACK (24 * 3600)   /* first run: changes of the last day */
+#define NETSUITE_OVERLAP 300                  /* each poll re-reads 5 minutes */
+
+/* 1 when eid is "<PREFIX>-RFD-..." (a refund the connector made), else 0. */
+int netsuite__eid_is_ours(const char *eid);
+/* 1 and the order id (borrowed, inside eid) when eid is "<PREFIX>-ORD-<id>". */
+int netsuite__eid_order(const char *eid, const char **order_id);
+
+/* The changes_page slot (self = struct netsuite *): items struct erp_change *. */
+int netsuite__changes_page(void *self, const char *cursor, struct page *out,
+                           struct sc_error *err);
+/* item_free of that page. */
+void netsuite__change_free(void *change);
 
 #endif

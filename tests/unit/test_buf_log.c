@@ -535,10 +535,27 @@ sc_error_keeps_one_line_and_passes_codes_up(void **state)
 	assert_string_equal(sc_code_name(SC_EMALFORMED), "malformed");
 }
 
+static void
+a_reserved_buffer_is_still_an_empty_string(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_int_equal(buf_reserve(&b, 300000), 0);
+	assert_non_null(b.data);
+	assert_string_equal(buf_cstr(&b), "");
+	assert_int_equal(buf_puts(&b, "abc"), 0);
+	assert_int_equal(buf_reserve(&b, 10), 0);
+	assert_string_equal(buf_cstr(&b), "abc");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_reserved_buffer_is_still_an_empty_string),
 		cmocka_unit_test(buf_append_keeps_data_nul_terminated_and_grows),
 		cmocka_unit_test(buf_refuses_appends_past_cap_and_leaves_the_buffer_as_it_was),
 		cmocka_unit_test(buf_take_hands_over_the_data_and_empties_the_buffer),

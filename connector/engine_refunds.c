@@ -1,0 +1,560 @@
+/*
+ * engine_refunds.c: the refunds phase, marketplace -> ERP.
+ *
+ * Each refund read from the marketplace becomes the ERP transaction the
+ * refund rules (mapping/refund_rules.h) name for it, created from the
+ * order's ERP record under "{prefix}-RFD-{orderId}-{refundId}":
+ *  - its order not synced yet -> the refund waits (binding WAITING, not a
+ *    failure); once the order is synced, in this run or a later one, the
+ *    order's refunds are read again (order_refunds) and go through;
+ *  - already created with the same content -> nothing;
+ *  - otherwise an intent is committed, the ERP record created (the adapter
+ *    reads it back and compares), and the binding or failure committed.
+ * The cursor moves past a page only once its refunds are committed.
+ */
+#include "connector/engine_int.h"
+#include "connector/log.h"
+#include "connector/timeutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ract { RACT_NONE = 0, RACT_UNCHANGED, RACT_WAIT, RACT_CREATE, RACT_FAIL };
+
+struct rwork {
+	struct refund *r;                /* borrowed */
+	enum ract action;
+	char key[STATE_ID_MAX];          /* "ORDER/REFUND" */
+	char ext[STATE_EXTID_MAX];
+	struct binding order;            /* the order's binding, when synced */
+	int had_binding;
+	struct binding prev;
+	int had_failure;
+	struct failure prevf;
+	unsigned char hash[MODEL_HASH_LEN];
+	struct refund_rule_match match;
+	struct erp_ref ref;
+	struct sc_error err;
+	int rc;
+	int done;
+};
+
+struct rbatch {
+	struct engine *e;
+	struct rwork *w;
+	size_t n;
+	const char *cursor;              /* store after commit; NULL: none */
+	int stopped;
+};
+
+void
+engine_refund_key(const char *order_id, const char *refund_id, char *out, size_t n)
+{
+	snprintf(out, n, "%s/%s", order_id, refund_id);
+}
+
+static int64_t
+rretry_delay(const struct engine *e, uint32_t attempts)
+{
+	int64_t d = 60;
+
+	while (attempts-- > 1 && d < 6 * 3600)
+		d *= 2;
+	if (d > 6 * 3600)
+		d = 6 * 3600;
+	return (int64_t)((double)d / e->time_scale);
+}
+
+/* ---- plan --------------------------------------------------------------- */
+
+/* A binding made from an interrupted write has no hash: create again (the
+ * adapter finds the record by external id and verifies it). */
+static int
+hash_is_zero(const unsigned char *h)
+{
+	size_t i;
+
+	for (i = 0; i < MODEL_HASH_LEN; i++)
+		if (h[i] != 0)
+			return 0;
+	return 1;
+}
+
+static int
+rplan_fn(struct state_txn *t, void *ud)
+{
+	struct rbatch *b = ud;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < b->n; i++) {
+		struct rwork *w = &b->w[i];
+		struct refund *r = w->r;
+		struct refund_rule_input in;
+		int has_order;
+
+		engine_refund_key(r->order_id, r->id, w->key, sizeof(w->key));
+		snprintf(w->ext, sizeof(w->ext), "%s-RFD-%s-%s", b->e->mkt->id_prefix,
+		         r->order_id, r->id);
+		if ((rc = state_binding_get(t, KIND_REFUND, w->key, &w->prev)) < 0)
+			return rc;
+		w->had_binding = rc == 1;
+		if ((rc = state_failure_get(t, KIND_REFUND, w->key, &w->prevf)) < 0)
+			return rc;
+		w->had_failure = rc == 1;
+		if ((rc = state_binding_get(t, KIND_ORDER, r->order_id, &w->order)) < 0)
+			return rc;
+		has_order = rc == 1 && w->order.erp_id[0] != '\0';
+		if (!has_order) {
+			w->action = RACT_WAIT;
+			continue;
+		}
+		refund_hash(r, w->hash);
+		if (w->had_binding && w->prev.status == BINDING_SYNCED &&
+		    memcmp(w->prev.hash, w->hash, sizeof(w->hash)) == 0) {
+			w->action = RACT_UNCHANGED;
+			continue;
+		}
+		if (w->had_binding && w->prev.status == BINDING_SYNCED &&
+		    !hash_is_zero(w->prev.hash)) {
+			/* Created already, but the marketplace changed it since:
+			 * a refund is not edited in place; say so. */
+			w->action = RACT_FAIL;
+			w->rc = sc_error_set(&w->err, SC_ECONFLICT,
+			    "refund %s of order %s changed on the marketplace after %s %s "
+			    "was created from it; check it by hand", r->id, r->order_id,
+			    w->prev.erp_type, w->prev.erp_id);
+			continue;
+		}
+		memset(&in, 0, sizeof(in));
+		in.kind = r->kind;
+		in.reason = r->reason;
+		in.posted_as = w->order.erp_type;
+		if ((rc = mapping_refund_lookup(b->e->rules, &in, &w->match, &w->err)) < 0) {
+			w->action = RACT_FAIL;
+			w->rc = rc;
+			continue;
+		}
+		w->action = RACT_CREATE;
+	}
+	return 0;
+}
+
+static int
+rintents_fn(struct state_txn *t, void *ud)
+{
+	struct rbatch *b = ud;
+	int64_t now = time_now();
+	size_t i;
+	int rc;
+
+	for (i = 0; i < b->n; i++) {
+		struct rwork *w = &b->w[i];
+		struct intent in;
+
+		if (w->action != RACT_CREATE)
+			continue;
+		memset(&in, 0, sizeof(in));
+		in.kind = KIND_REFUND;
+		state_strlcpy(in.id, w->key, sizeof(in.id));
+		state_strlcpy(in.op, "create", sizeof(in.op));
+		state_strlcpy(in.erp_type, w->match.create, sizeof(in.erp_type));
+		state_strlcpy(in.external_id, w->ext, sizeof(in.external_id));
+		in.created = now;
+		if ((rc = state_intent_put(t, &in)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+rwrites(struct rbatch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		struct rwork *w = &b->w[i];
+		struct erp_ref order_ref;
+
+		if (w->action != RACT_CREATE)
+			continue;
+		if (engine_stopping(b->e)) {
+			b->stopped = 1;
+			return;
+		}
+		memset(&order_ref, 0, sizeof(order_ref));
+		state_strlcpy(order_ref.type, w->order.erp_type, sizeof(order_ref.type));
+		state_strlcpy(order_ref.id, w->order.erp_id, sizeof(order_ref.id));
+		state_strlcpy(order_ref.external_id, w->order.external_id,
+		              sizeof(order_ref.external_id));
+		sc_error_clear(&w->err);
+		w->rc = b->e->erp->refund_create(b->e->erp_self, w->r, w->match.create,
+		                                 &order_ref, w->ext, &w->ref, &w->err);
+		w->done = 1;
+	}
+}
+
+/* ---- results ------------------------------------------------------------ */
+
+static int
+rput_failure(struct state_txn *t, const struct engine *e, const struct rwork *w,
+             int64_t now)
+{
+	struct failure f;
+
+	memset(&f, 0, sizeof(f));
+	if (w->had_failure)
+		f = w->prevf;
+	f.kind = KIND_REFUND;
+	state_strlcpy(f.id, w->key, sizeof(f.id));
+	state_strlcpy(f.phase, "refunds", sizeof(f.phase));
+	f.fclass = sc_code_is_transient(w->rc) ? FAILURE_TRANSIENT : FAILURE_PERMANENT;
+	f.code = w->rc;
+	f.http_status = w->err.http_status;
+	state_strlcpy(f.message, w->err.msg[0] ? w->err.msg : sc_code_name(w->rc),
+	              sizeof(f.message));
+	state_strlcpy(f.remote, w->err.remote, sizeof(f.remote));
+	f.attempts = w->had_failure ? w->prevf.attempts + 1 : 1;
+	if (!w->had_failure)
+		f.first = now;
+	f.last = now;
+	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + rretry_delay(e, f.attempts) : 0;
+	return state_failure_put(t, &f);
+}
+
+static int
+rcommit_fn(struct state_txn *t, void *ud)
+{
+	struct rbatch *b = ud;
+	int64_t now = time_now();
+	size_t i;
+	int rc;
+
+	for (i = 0; i < b->n; i++) {
+		struct rwork *w = &b->w[i];
+		struct binding nb;
+
+		if (w->action == RACT_UNCHANGED || w->action == RACT_NONE)
+			continue;
+		if (w->action == RACT_CREATE) {
+			if ((rc = state_intent_del(t, KIND_REFUND, w->key)) < 0)
+				return rc;
+			if (!w->done)
+				continue;
+		}
+		memset(&nb, 0, sizeof(nb));
+		if (w->had_binding)
+			nb = w->prev;
+		else
+			nb.first_seen = now;
+		nb.kind = KIND_REFUND;
+		state_strlcpy(nb.id, w->key, sizeof(nb.id));
+		state_strlcpy(nb.order_id, w->r->order_id, sizeof(nb.order_id));
+		state_strlcpy(nb.external_id, w->ext, sizeof(nb.external_id));
+		nb.updated = now;
+		if (w->action == RACT_WAIT) {
+			if (w->had_binding && w->prev.status == BINDING_WAITING)
+				continue;   /* still waiting: nothing new to say */
+			nb.status = BINDING_WAITING;
+			snprintf(nb.detail, sizeof(nb.detail),
+			         "waiting for order %s to sync", w->r->order_id);
+		} else if (w->action == RACT_CREATE && w->rc == 0) {
+			nb.attempts++;
+			state_strlcpy(nb.erp_type, w->ref.type[0] ? w->ref.type : w->match.create,
+			              sizeof(nb.erp_type));
+			state_strlcpy(nb.erp_id, w->ref.id, sizeof(nb.erp_id));
+			memcpy(nb.hash, w->hash, sizeof(nb.hash));
+			nb.status = BINDING_SYNCED;
+			nb.synced = now;
+			snprintf(nb.detail, sizeof(nb.detail), "%s (%s, line %d)",
+			         w->match.rule, mapping_refund_rules_path(b->e->rules),
+			         w->match.line);
+			if ((rc = state_failure_del(t, KIND_REFUND, w->key)) < 0)
+				return rc;
+		} else {
+			nb.attempts++;
+			if (w->action == RACT_CREATE && w->ref.id[0] != '\0') {
+				/* made, but the read-back differs: keep the record */
+				state_strlcpy(nb.erp_type, w->ref.type, sizeof(nb.erp_type));
+				state_strlcpy(nb.erp_id, w->ref.id, sizeof(nb.erp_id));
+			}
+			if (!(w->had_binding && w->prev.status == BINDING_SYNCED))
+				nb.status = BINDING_FAILED;
+			state_strlcpy(nb.detail, w->err.msg, sizeof(nb.detail));
+			if ((rc = rput_failure(t, b->e, w, now)) < 0)
+				return rc;
+		}
+		if ((rc = state_binding_put(t, &nb)) < 0)
+			return rc;
+	}
+	if (b->cursor != NULL && !b->stopped)
+		return state_cursor_put(t, "refunds", b->cursor);
+	return 0;
+}
+
+static void
+rlog(const struct engine *e, const struct rwork *w)
+{
+	const char *oid = w->r->order_id, *rid = w->r->id;
+
+	switch (w->action) {
+	case RACT_UNCHANGED:
+		log_event(LOG_DEBUG, "refund.unchanged", "phase", "refunds", "order_id", oid,
+		          "refund_id", rid, NULL);
+		return;
+	case RACT_WAIT:
+		log_event(LOG_INFO, "refund.waiting", "phase", "refunds", "order_id", oid,
+		          "refund_id", rid, "why", "its order is not synced yet", NULL);
+		return;
+	default:
+		break;
+	}
+	if (e->opts.dry_run && w->action == RACT_CREATE) {
+		printf("would create %s %s for refund %s of order %s (%s)\n", w->match.create,
+		       w->ext, rid, oid, w->match.rule);
+		return;
+	}
+	if (w->action == RACT_CREATE && !w->done)
+		return;
+	if (w->rc == 0)
+		log_event(LOG_INFO, "refund.created", "phase", "refunds", "order_id", oid,
+		          "refund_id", rid, "erp_type", w->ref.type, "erp_id", w->ref.id,
+		          "rule", w->match.rule, "external_id", w->ext, NULL);
+	else
+		log_event(LOG_WARN, "refund.failed", "phase", "refunds", "order_id", oid,
+		          "refund_id", rid,
+		          "class", sc_code_is_transient(w->rc) ? "transient" : "permanent",
+		          "error", w->err.msg, "remote", w->err.remote, NULL);
+}
+
+static int
+run_rbatch(struct engine *e, struct refund **refunds, size_t n, const char *cursor,
+           struct refund_counts *rc_out, struct sc_error *err)
+{
+	struct rbatch b;
+	size_t i;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	b.e = e;
+	b.n = n;
+	b.cursor = cursor;
+	if (n > 0 && (b.w = calloc(n, sizeof(*b.w))) == NULL)
+		return sc_error_set(err, SC_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		b.w[i].r = refunds[i];
+	if ((rc = state_read(e->st, rplan_fn, &b, err)) < 0)
+		goto done;
+	if (!e->opts.dry_run) {
+		if ((rc = state_write(e->st, rintents_fn, &b, err)) < 0)
+			goto done;
+		rwrites(&b);
+		if ((rc = state_write(e->st, rcommit_fn, &b, err)) < 0)
+			goto done;
+	}
+	for (i = 0; i < n; i++) {
+		struct rwork *w = &b.w[i];
+
+		rc_out->seen++;
+		rlog(e, w);
+		if (w->action == RACT_UNCHANGED)
+			rc_out->unchanged++;
+		else if (w->action == RACT_WAIT)
+			rc_out->waiting++;
+		else if (w->action == RACT_CREATE && (e->opts.dry_run || (w->done && w->rc == 0)))
+			rc_out->created++;
+		else if (w->action == RACT_FAIL || w->done)
+			rc_out->failed++;
+	}
+	rc = 0;
+done:
+	free(b.w);
+	return rc;
+}
+
+/* ---- refunds of orders that can go now ---------------------------------- */
+
+struct ready {
+	char (*orders)[STATE_ID_MAX];
+	size_t n, alloc;
+	struct state_txn *t;
+	int64_t now;
+	int conf_changed;
+};
+
+static int
+ready_add(struct ready *r, const char *order_id)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->orders[i], order_id) == 0)
+			return 0;
+	if (r->n == ENGINE_RETRY_MAX_PER_RUN)
+		return 1;
+	if (r->n == r->alloc) {
+		size_t na = r->alloc ? r->alloc * 2 : 16;
+		void *nv = realloc(r->orders, na * sizeof(*r->orders));
+		if (nv == NULL)
+			return SC_ENOMEM;
+		r->orders = nv;
+		r->alloc = na;
+	}
+	state_strlcpy(r->orders[r->n++], order_id, STATE_ID_MAX);
+	return 0;
+}
+
+static int
+ready_binding(const struct binding *b, void *ud)
+{
+	struct ready *r = ud;
+	struct binding ob;
+	int rc;
+
+	if (b->status != BINDING_WAITING)
+		return 0;
+	if ((rc = state_binding_get(r->t, KIND_ORDER, b->order_id, &ob)) < 0)
+		return rc;
+	if (rc == 0 || ob.erp_id[0] == '\0')
+		return 0;   /* its order is still not synced */
+	return ready_add(r, b->order_id);
+}
+
+static int
+ready_failure(const struct failure *f, void *ud)
+{
+	struct ready *r = ud;
+	char order_id[STATE_ID_MAX];
+	const char *slash = strchr(f->id, '/');
+
+	if (!((f->fclass == FAILURE_TRANSIENT && f->next_retry <= r->now) ||
+	      (f->fclass == FAILURE_PERMANENT && r->conf_changed)))
+		return 0;
+	if (slash == NULL || (size_t)(slash - f->id) >= sizeof(order_id))
+		return 0;
+	memcpy(order_id, f->id, (size_t)(slash - f->id));
+	order_id[slash - f->id] = '\0';
+	return ready_add(r, order_id);
+}
+
+static int
+ready_fn(struct state_txn *t, void *ud)
+{
+	struct ready *r = ud;
+	int rc;
+
+	r->t = t;
+	if ((rc = state_binding_each(t, KIND_REFUND, ready_binding, r)) < 0)
+		return rc;
+	return state_failure_each(t, KIND_REFUND, ready_failure, r);
+}
+
+/* Refunds that waited for their order, and due failures, order by order. */
+static int
+refunds_retry(struct engine *e, struct refund_counts *rc_out, struct sc_error *err)
+{
+	struct ready r;
+	size_t i;
+	int rc = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.now = time_now();
+	r.conf_changed = e->conf_changed;
+	if ((rc = state_read(e->st, ready_fn, &r, err)) < 0)
+		goto done;
+	for (i = 0; i < r.n && !engine_stopping(e); i++) {
+		struct page p;
+		struct sc_error perr;
+
+		page_init(&p, (void (*)(void *))refund_free);
+		sc_error_clear(&perr);
+		if ((rc = e->mkt->order_refunds(e->mkt_self, r.orders[i], &p, &perr)) < 0) {
+			log_event(LOG_WARN, "refunds.order_read_failed", "phase", "refunds",
+			          "order_id", r.orders[i], "error", perr.msg, NULL);
+			page_free(&p);
+			rc = 0;
+			continue;
+		}
+		rc_out->retried += p.n;
+		rc = run_rbatch(e, (struct refund **)p.items, p.n, NULL, rc_out, err);
+		page_free(&p);
+		if (rc < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	free(r.orders);
+	return rc;
+}
+
+/* ---- the phase ---------------------------------------------------------- */
+
+static int
+rcursor_fn(struct state_txn *t, void *ud)
+{
+	char *buf = ud;
+	int rc = state_cursor_get(t, "refunds", buf, ENGINE_CURSOR_MAX);
+
+	if (rc == 0)
+		buf[0] = '\0';
+	return rc < 0 ? rc : 0;
+}
+
+int
+engine_refunds_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err)
+{
+	struct refund_counts *rc_out = &sum->refunds;
+	char cursor[ENGINE_CURSOR_MAX];
+	int rc;
+
+	if (e->rules == NULL) {
+		log_event(LOG_INFO, "refunds.skipped", "phase", "refunds",
+		          "why", "no [connector] refund_rules file is configured", NULL);
+		return 0;
+	}
+	if (!(e->mkt->caps & MKT_CAP_REFUNDS) || !(e->erp->caps & ERP_CAP_REFUNDS)) {
+		log_event(LOG_WARN, "refunds.skipped", "phase", "refunds", "why",
+		          !(e->mkt->caps & MKT_CAP_REFUNDS) ? "the marketplace adapter cannot read refunds"
+		                                           : "the ERP adapter cannot create refunds",
+		          NULL);
+		return 0;
+	}
+	rc_out->ran = 1;
+	if ((rc = refunds_retry(e, rc_out, err)) < 0)
+		return rc;
+	if ((rc = state_read(e->st, rcursor_fn, cursor, err)) < 0)
+		return rc;
+	while (!engine_stopping(e)) {
+		struct page p;
+		struct sc_error perr;
+
+		page_init(&p, (void (*)(void *))refund_free);
+		sc_error_clear(&perr);
+		rc = e->mkt->refunds_page(e->mkt_self, cursor, &p, &perr);
+		if (rc < 0) {
+			page_free(&p);
+			if (rc == SC_EINTR || engine_stopping(e))
+				return 0;
+			sum->phase_error = 1;
+			log_event(LOG_ERROR, "refunds.page_failed", "phase", "refunds",
+			          "error", perr.msg, "remote", perr.remote, NULL);
+			return 0;
+		}
+		rc_out->pages++;
+		rc_out->failed += p.nbad;
+		if ((rc = engine_record_bad(e, KIND_REFUND, "refunds", &p, err)) < 0) {
+			page_free(&p);
+			return rc;
+		}
+		rc = run_rbatch(e, (struct refund **)p.items, p.n, p.cursor, rc_out, err);
+		snprintf(cursor, sizeof(cursor), "%s", p.cursor);
+		state_release_pages(e->st);
+		if (rc < 0 || !p.more) {
+			page_free(&p);
+			return rc < 0 ? rc : 0;
+		}
+		page_free(&p);
+	}
+	return 0;
+}
