@@ -404,7 +404,8 @@ engine_sync(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 			goto done;
 	}
 	if ((e->opts.phases & PHASE_REFUNDS) && !engine_stopping(e)) {
-		if ((rc = engine_refunds_phase(e, sum, err)) < 0)
+		if ((rc = engine_back_poll(e, sum, err)) < 0 ||
+		    (rc = engine_refunds_phase(e, sum, err)) < 0)
 			goto done;
 	}
 	if ((e->opts.phases & PHASE_REFUNDS) && !engine_stopping(e)) {

@@ -129,10 +129,12 @@ settle_binding(const struct binding *b, void *ud)
 	ok = s->whole_rc == 0 && r != NULL && r->ok;
 	nb.updated = s->now;
 	if (ok) {
+		const char *tot = strstr(b->detail, " total ");
+
 		nb.status = BINDING_SYNCED;
 		nb.synced = s->now;
-		snprintf(nb.detail, sizeof(nb.detail), "accepted in feed %s (message %ld)",
-		         s->feed, msg);
+		snprintf(nb.detail, sizeof(nb.detail), "accepted in feed %s (message %ld)%s",
+		         s->feed, msg, tot != NULL ? tot : "");
 		s->rc_out->created++;
 		log_event(LOG_INFO, "erp_refund.accepted", "phase", "refunds_back",
 		          "erp_id", b->id, "order_id", b->order_id, "feed", s->feed, NULL);
@@ -349,7 +351,8 @@ back_commit_fn(struct state_txn *t, void *ud)
 		nb.attempts = 1;
 		if (bk->push_rc == 0) {
 			nb.status = BINDING_PENDING;
-			snprintf(nb.detail, sizeof(nb.detail), "feed %s message %zu", bk->sub, i + 1);
+			snprintf(nb.detail, sizeof(nb.detail), "feed %s message %zu total %lld",
+			         bk->sub, i + 1, (long long)refund_buyer_total(r));
 		} else if (sc_code_is_transient(bk->push_rc)) {
 			continue;   /* nothing was sent: the page is read again next run */
 		} else {
@@ -380,6 +383,110 @@ back_commit_fn(struct state_txn *t, void *ud)
 	return 0;
 }
 
+/* Fill the line ids of an ERP refund from the marketplace's order. */
+static int
+back_match_lines(struct engine *e, struct refund *r, struct sc_error *err)
+{
+	struct order *o = NULL;
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < r->nlines && r->lines[i].line_id != NULL &&
+	            r->lines[i].line_id[0] != '\0'; i++)
+		;
+	if (i == r->nlines)
+		return 0;   /* every line knows its item already */
+	if ((rc = e->mkt->order_get(e->mkt_self, r->order_id, &o, err)) < 0)
+		return rc;
+	for (i = 0; i < o->nlines; i++) {
+		const char *m = sku_map_lookup(e->skus, o->lines[i].sku);
+
+		free(o->lines[i].erp_sku);
+		o->lines[i].erp_sku = m != NULL ? strdup(m) : NULL;
+	}
+	for (i = 0; i < r->nlines; i++) {
+		struct refund_line *l = &r->lines[i];
+		const struct order_line *hit = NULL;
+
+		if (l->line_id != NULL && l->line_id[0] != '\0')
+			continue;
+		for (j = 0; j < o->nlines && hit == NULL; j++) {
+			const char *osku = o->lines[j].erp_sku ? o->lines[j].erp_sku : o->lines[j].sku;
+
+			if (l->sku != NULL && osku != NULL && strcmp(l->sku, osku) == 0)
+				hit = &o->lines[j];
+		}
+		if (hit == NULL && l->sku == NULL && o->nlines > 0)
+			hit = &o->lines[0];   /* an amount-only line: the order's first item */
+		if (hit == NULL) {
+			rc = sc_error_set(err, SC_EINVALID,
+			    "refund %s of order %s: line %zu (item %s) matches no item of the "
+			    "order on the marketplace", r->id, r->order_id, i + 1,
+			    l->sku != NULL ? l->sku : "(none)");
+			order_free(o);
+			return rc;
+		}
+		free(l->line_id);
+		if ((l->line_id = strdup(hit->line_id)) == NULL) {
+			order_free(o);
+			return sc_error_set(err, SC_ENOMEM, "out of memory");
+		}
+	}
+	order_free(o);
+	return 0;
+}
+
+struct refuse {
+	const struct refund *r;
+	int code;
+	const struct sc_error *why;
+};
+
+static int
+refuse_fn(struct state_txn *t, void *ud)
+{
+	const struct refuse *x = ud;
+	struct failure f;
+	struct binding nb;
+	int64_t now = time_now();
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = KIND_ERP_REFUND;
+	state_strlcpy(f.id, x->r->id, sizeof(f.id));
+	state_strlcpy(f.phase, "refunds_back", sizeof(f.phase));
+	f.fclass = sc_code_is_transient(x->code) ? FAILURE_TRANSIENT : FAILURE_PERMANENT;
+	f.code = x->code;
+	f.http_status = x->why->http_status;
+	state_strlcpy(f.message, x->why->msg, sizeof(f.message));
+	state_strlcpy(f.remote, x->why->remote, sizeof(f.remote));
+	f.attempts = 1;
+	f.first = f.last = now;
+	if ((rc = state_failure_put(t, &f)) < 0)
+		return rc;
+	memset(&nb, 0, sizeof(nb));
+	nb.kind = KIND_ERP_REFUND;
+	state_strlcpy(nb.id, x->r->id, sizeof(nb.id));
+	state_strlcpy(nb.order_id, x->r->order_id, sizeof(nb.order_id));
+	state_strlcpy(nb.erp_type, x->r->erp_type, sizeof(nb.erp_type));
+	state_strlcpy(nb.erp_id, x->r->id, sizeof(nb.erp_id));
+	nb.status = BINDING_FAILED;
+	nb.first_seen = nb.updated = now;
+	state_strlcpy(nb.detail, "not sent", sizeof(nb.detail));
+	return state_binding_put(t, &nb);
+}
+
+static int
+back_refuse(struct engine *e, const struct refund *r, int code, const struct sc_error *why,
+            struct sc_error *err)
+{
+	struct refuse x = { r, code, why };
+
+	log_event(LOG_WARN, "erp_refund.not_sent", "phase", "refunds_back", "erp_id", r->id,
+	          "order_id", r->order_id, "error", why->msg, NULL);
+	return state_write(e->st, refuse_fn, &x, err);
+}
+
 static int
 back_page(struct engine *e, const struct page *p, struct refund_counts *rc_out,
           struct sc_error *err)
@@ -405,6 +512,22 @@ back_page(struct engine *e, const struct page *p, struct refund_counts *rc_out,
 			printf("would send %s %s of order %s to the marketplace as a refund (%s)\n",
 			       send[i]->erp_type, send[i]->id, send[i]->order_id, send[i]->reason);
 		return 0;
+	}
+	/* The ERP does not keep the marketplace's order item ids: find them by
+	 * SKU in the order as the marketplace has it. A refund whose lines
+	 * cannot be matched is not sent (a failure says which line). */
+	for (i = 0; i < bk.nsend; ) {
+		struct sc_error merr;
+
+		sc_error_clear(&merr);
+		if ((rc = back_match_lines(e, send[i], &merr)) < 0) {
+			if ((rc = back_refuse(e, send[i], rc, &merr, err)) < 0)
+				return rc;
+			rc_out->failed++;
+			send[i] = send[--bk.nsend];
+			continue;
+		}
+		i++;
 	}
 	if (bk.nsend > 0) {
 		if ((rc = state_write(e->st, back_intents_fn, &bk, err)) < 0)
@@ -448,8 +571,6 @@ engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *e
 	    !(e->mkt->caps & MKT_CAP_REFUND_PUSH))
 		return 0;
 	rc_out->ran = 1;
-	if ((rc = poll_submissions(e, rc_out, err)) < 0)
-		return rc;
 	if ((rc = state_read(e->st, bcursor_fn, cursor, err)) < 0)
 		return rc;
 	while (!engine_stopping(e)) {
@@ -478,6 +599,17 @@ engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *e
 		page_free(&p);
 	}
 	return 0;
+}
+
+/* Outcomes of earlier submissions: before the marketplace's refunds are
+ * read, so the marketplace's record of an accepted one is known as ours. */
+int
+engine_back_poll(struct engine *e, struct sync_summary *sum, struct sc_error *err)
+{
+	if (e->rules == NULL || !(e->mkt->caps & MKT_CAP_REFUND_PUSH))
+		return 0;
+	sum->back.ran = 1;
+	return poll_submissions(e, &sum->back, err);
 }
 
 /* An intent of a push a run was killed in: it may have been sent. Never

@@ -43,11 +43,14 @@ int engine_resolve_intents(struct engine *e, uint64_t *resolved, struct sc_error
 int engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
 int engine_refunds_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
 int engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
+int engine_back_poll(struct engine *e, struct sync_summary *sum, struct sc_error *err);
 /* The intent of a push a run was killed in: PENDING + a failure for a person. */
 int engine_back_intent_unknown(struct state_txn *t, const struct intent *in, int64_t now);
 /* Record the page's unparsable items as permanent failures of `kind`. */
 int engine_record_bad(struct engine *e, char kind, const char *phase,
                       const struct page *p, struct sc_error *err);
+/* The buyer's part of a refund: every component but marketplace fees. */
+int64_t refund_buyer_total(const struct refund *r);
 /* "ORDER/REFUND": the key of a refund's binding and failure. */
 void engine_refund_key(const char *order_id, const char *refund_id, char *out, size_t n);
 

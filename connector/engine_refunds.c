@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum ract { RACT_NONE = 0, RACT_UNCHANGED, RACT_WAIT, RACT_CREATE, RACT_FAIL };
+enum ract { RACT_NONE = 0, RACT_UNCHANGED, RACT_WAIT, RACT_CREATE, RACT_FAIL,
+            RACT_ECHO };
 
 struct rwork {
 	struct refund *r;                /* borrowed */
@@ -34,6 +35,7 @@ struct rwork {
 	struct failure prevf;
 	unsigned char hash[MODEL_HASH_LEN];
 	struct refund_rule_match match;
+	struct binding echo;             /* RACT_ECHO: the ERP refund it mirrors */
 	struct erp_ref ref;
 	struct sc_error err;
 	int rc;
@@ -67,6 +69,79 @@ rretry_delay(const struct engine *e, uint32_t attempts)
 }
 
 /* ---- plan --------------------------------------------------------------- */
+
+/* Marketplace fees are not the buyer's money: they belong to settlements,
+ * never to the refund record in the ERP (see the NetSuite adapter). */
+static int
+component_is_fee(const char *type)
+{
+	size_t n = strlen(type);
+
+	return strcmp(type, "Commission") == 0 || strcmp(type, "RefundCommission") == 0 ||
+	       (strstr(type, "Fee") != NULL && strncmp(type, "RestockingFee", 13) != 0) ||
+	       (n >= 10 && strcmp(type + n - 10, "Chargeback") == 0) ||
+	       strncmp(type, "MarketplaceFacilitatorTax", 25) == 0;
+}
+
+int64_t
+refund_buyer_total(const struct refund *r)
+{
+	int64_t t = 0;
+	size_t i, j;
+
+	for (i = 0; i < r->nlines; i++)
+		for (j = 0; j < r->lines[i].ncomps; j++)
+			if (!component_is_fee(r->lines[i].comps[j].type))
+				t += r->lines[i].comps[j].amount;
+	return t;
+}
+
+struct echo_q {
+	const struct refund *r;
+	int64_t total;
+	struct binding *out;
+	int found;
+};
+
+/* An ERP refund the connector sent to this order, accepted, not matched
+ * yet, for the same buyer total: the marketplace's refund is its echo. */
+static int
+echo_binding(const struct binding *b, void *ud)
+{
+	struct echo_q *q = ud;
+	const char *tot;
+	char *end = NULL;
+	long long t;
+
+	if (q->found || strcmp(b->order_id, q->r->order_id) != 0 ||
+	    !((b->status == BINDING_SYNCED && strncmp(b->detail, "accepted in feed ", 17) == 0) ||
+	      (b->status == BINDING_PENDING && strncmp(b->detail, "feed ", 5) == 0)) ||
+	    (tot = strstr(b->detail, " total ")) == NULL)
+		return 0;
+	t = strtoll(tot + 7, &end, 10);
+	if (end == tot + 7 || (int64_t)t != q->total)
+		return 0;
+	*q->out = *b;
+	q->found = 1;
+	return 1;
+}
+
+/* The SKU map applies to refund lines as to order lines. */
+static int
+refund_apply_sku_map(const struct engine *e, struct refund *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nlines; i++) {
+		const char *m = sku_map_lookup(e->skus, r->lines[i].sku);
+
+		free(r->lines[i].erp_sku);
+		r->lines[i].erp_sku = NULL;
+		if (m != NULL && (r->lines[i].erp_sku = strdup(m)) == NULL)
+			return SC_ENOMEM;
+	}
+	return 0;
+}
 
 /* A binding made from an interrupted write has no hash: create again (the
  * adapter finds the record by external id and verifies it). */
@@ -110,6 +185,8 @@ rplan_fn(struct state_txn *t, void *ud)
 			w->action = RACT_WAIT;
 			continue;
 		}
+		if ((rc = refund_apply_sku_map(b->e, r)) < 0)
+			return rc;
 		refund_hash(r, w->hash);
 		if (w->had_binding && w->prev.status == BINDING_SYNCED &&
 		    memcmp(w->prev.hash, w->hash, sizeof(w->hash)) == 0) {
@@ -126,6 +203,16 @@ rplan_fn(struct state_txn *t, void *ud)
 			    "was created from it; check it by hand", r->id, r->order_id,
 			    w->prev.erp_type, w->prev.erp_id);
 			continue;
+		}
+		if (!w->had_binding) {
+			struct echo_q q = { r, refund_buyer_total(r), &w->echo, 0 };
+
+			if ((rc = state_binding_each(t, KIND_ERP_REFUND, echo_binding, &q)) < 0)
+				return rc;
+			if (q.found) {
+				w->action = RACT_ECHO;
+				continue;
+			}
 		}
 		memset(&in, 0, sizeof(in));
 		in.kind = r->kind;
@@ -253,7 +340,24 @@ rcommit_fn(struct state_txn *t, void *ud)
 		state_strlcpy(nb.order_id, w->r->order_id, sizeof(nb.order_id));
 		state_strlcpy(nb.external_id, w->ext, sizeof(nb.external_id));
 		nb.updated = now;
-		if (w->action == RACT_WAIT) {
+		if (w->action == RACT_ECHO) {
+			struct binding eb = w->echo;
+
+			nb.status = BINDING_SYNCED;
+			nb.synced = now;
+			state_strlcpy(nb.erp_type, eb.erp_type, sizeof(nb.erp_type));
+			state_strlcpy(nb.erp_id, eb.erp_id, sizeof(nb.erp_id));
+			memcpy(nb.hash, w->hash, sizeof(nb.hash));
+			snprintf(nb.detail, sizeof(nb.detail),
+			         "the marketplace's record of %s %s, sent to it from the ERP",
+			         eb.erp_type, eb.erp_id);
+			snprintf(eb.detail, sizeof(eb.detail), "accepted: the marketplace shows it "
+			         "as its refund %s", w->r->id);
+			eb.status = BINDING_SYNCED;   /* the marketplace has it: accepted */
+			eb.updated = now;
+			if ((rc = state_binding_put(t, &eb)) < 0)
+				return rc;
+		} else if (w->action == RACT_WAIT) {
 			if (w->had_binding && w->prev.status == BINDING_WAITING)
 				continue;   /* still waiting: nothing new to say */
 			nb.status = BINDING_WAITING;
@@ -302,6 +406,11 @@ rlog(const struct engine *e, const struct rwork *w)
 	case RACT_UNCHANGED:
 		log_event(LOG_DEBUG, "refund.unchanged", "phase", "refunds", "order_id", oid,
 		          "refund_id", rid, NULL);
+		return;
+	case RACT_ECHO:
+		log_event(LOG_INFO, "refund.echo", "phase", "refunds", "order_id", oid,
+		          "refund_id", rid, "erp_type", w->echo.erp_type, "erp_id", w->echo.erp_id,
+		          "why", "the marketplace's record of a refund sent from the ERP", NULL);
 		return;
 	case RACT_WAIT:
 		log_event(LOG_INFO, "refund.waiting", "phase", "refunds", "order_id", oid,
@@ -358,7 +467,7 @@ run_rbatch(struct engine *e, struct refund **refunds, size_t n, const char *curs
 
 		rc_out->seen++;
 		rlog(e, w);
-		if (w->action == RACT_UNCHANGED)
+		if (w->action == RACT_UNCHANGED || w->action == RACT_ECHO)
 			rc_out->unchanged++;
 		else if (w->action == RACT_WAIT)
 			rc_out->waiting++;

@@ -1,6 +1,8 @@
 /* amazon.c: the SP-API side: the LWA token endpoint, Orders API 2026-01-01
  * searchOrders and getOrder, the documented token-bucket limits, and the
- * includedData data sets (amounts only come with the sets asked for). */
+ * includedData data sets (amounts only come with the sets asked for).
+ * Finances (finances.c) and Feeds (feeds.c) are dispatched from here after
+ * auth and their rate limits. */
 #include "tests/sandbox/sandbox.h"
 #include "connector/error.h"
 
@@ -56,6 +58,12 @@ sbx_amazon_init(struct sbx *sb)
 
 	sb->bucket_search = (struct sbx_bucket){ 0.0056, 20, 20, now, "0.0056" };
 	sb->bucket_get = (struct sbx_bucket){ 0.5, 30, 30, now, "0.5" };
+	sb->bucket_fin = (struct sbx_bucket){ 0.5, 30, 30, now, "0.5" };
+	sb->bucket_fin_order = (struct sbx_bucket){ 0.5, 30, 30, now, "0.5" };
+	sb->bucket_feed_doc = (struct sbx_bucket){ 0.5, 15, 15, now, "0.5" };
+	sb->bucket_feed_create = (struct sbx_bucket){ 0.0083, 15, 15, now, "0.0083" };
+	sb->bucket_feed_get = (struct sbx_bucket){ 2.0, 15, 15, now, "2.0" };
+	sb->bucket_feed_doc_get = (struct sbx_bucket){ 0.0222, 10, 10, now, "0.0222" };
 	sb->page_secret = sbx_hash64(&now, sizeof now, (uint64_t)(uintptr_t)sb);
 }
 
@@ -286,8 +294,8 @@ amazon_authorized(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 	return ok;
 }
 
-static int
-amazon_limited(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp, struct sbx_bucket *b)
+int
+sbx_amazon_limited(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp, struct sbx_bucket *b)
 {
 	if (bucket_take(sb, b))
 		return 0;
@@ -295,6 +303,28 @@ amazon_limited(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp, struct 
 	sbx_reply_amazon_error(rp, 429, "QuotaExceeded",
 	                       "You exceeded your quota for the requested resource.");
 	return 1;
+}
+
+void
+sbx_amazon_rate_header(const struct sbx *sb, struct sbx_reply *rp, const struct sbx_bucket *b)
+{
+	snprintf(rp->rate_limit, sizeof rp->rate_limit, "%s",
+	         sb->limits ? b->rate_text : SB_RATE_UNLIMITED);
+}
+
+json_object *
+sbx_amazon_body(struct sbx_req *rq, struct sbx_reply *rp)
+{
+	char err[160], msg[220];
+	json_object *o = sbx_json_parse(buf_cstr(&rq->body), rq->body.len, err, sizeof err);
+
+	if (o != NULL && json_object_is_type(o, json_type_object))
+		return o;
+	snprintf(msg, sizeof msg, "The request body is not a JSON object%s%s.", o ? "" : ": ",
+	         o ? "" : err);
+	json_object_put(o);
+	sbx_reply_amazon_error(rp, 400, "InvalidInput", msg);
+	return NULL;
 }
 
 /* ---- searchOrders ------------------------------------------------------------ */
@@ -596,8 +626,7 @@ amazon_search(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 	sbx_time_format(when, sizeof when, s.before_ms);
 	buf_printf(&rp->body, ",\"%s\":\"%s\"}", s.by_created ? "createdBefore" : "lastUpdatedBefore",
 	           when);
-	snprintf(rp->rate_limit, sizeof rp->rate_limit, "%s",
-	         sb->limits ? sb->bucket_search.rate_text : SB_RATE_UNLIMITED);
+	sbx_amazon_rate_header(sb, rp, &sb->bucket_search);
 	for (i = 0; i < nhits; i++)
 		free(hits[i].json);
 done:
@@ -638,31 +667,56 @@ amazon_get_order(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 	buf_puts(&rp->body, json_object_to_json_string_ext(obj, SBX_JSON_FLAGS));
 	buf_puts(&rp->body, "}");
 	json_object_put(obj);
-	snprintf(rp->rate_limit, sizeof rp->rate_limit, "%s",
-	         sb->limits ? sb->bucket_get.rate_text : SB_RATE_UNLIMITED);
+	sbx_amazon_rate_header(sb, rp, &sb->bucket_get);
+}
+
+/* The bucket and method of an SP-API operation; NULL for an unknown one. */
+static struct sbx_bucket *
+op_bucket(struct sbx *sb, enum sbx_op op, const char **method)
+{
+	*method = "GET";
+	switch (op) {
+	case SBX_OP_SEARCH_ORDERS: return &sb->bucket_search;
+	case SBX_OP_GET_ORDER: return &sb->bucket_get;
+	case SBX_OP_LIST_FIN_EVENTS: return &sb->bucket_fin;
+	case SBX_OP_LIST_FIN_EVENTS_BY_ORDER: return &sb->bucket_fin_order;
+	case SBX_OP_GET_FEED: return &sb->bucket_feed_get;
+	case SBX_OP_GET_FEED_DOC: return &sb->bucket_feed_doc_get;
+	case SBX_OP_CREATE_FEED_DOC: *method = "POST"; return &sb->bucket_feed_doc;
+	case SBX_OP_CREATE_FEED: *method = "POST"; return &sb->bucket_feed_create;
+	default: return NULL;
+	}
 }
 
 void
 sbx_amazon_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 {
+	struct sbx_bucket *b;
+	const char *method;
+
 	if (rq->op == SBX_OP_LWA_TOKEN) {
 		amazon_lwa(sb, rq, rp);
 		return;
 	}
 	if (!amazon_authorized(sb, rq, rp))
 		return;
-	if ((rq->op == SBX_OP_SEARCH_ORDERS || rq->op == SBX_OP_GET_ORDER) &&
-	    strcmp(rq->method, "GET") != 0) {
+	b = op_bucket(sb, rq->op, &method);
+	if (b == NULL) {
+		sbx_reply_amazon_error(rp, 404, "NotFound", "Resource not found.");
+		return;
+	}
+	if (strcmp(rq->method, method) != 0) {
 		sbx_reply_amazon_error(rp, 405, "MethodNotAllowed", "Method not allowed.");
 		return;
 	}
-	if (rq->op == SBX_OP_SEARCH_ORDERS) {
-		if (!amazon_limited(sb, rq, rp, &sb->bucket_search))
-			amazon_search(sb, rq, rp);
-	} else if (rq->op == SBX_OP_GET_ORDER) {
-		if (!amazon_limited(sb, rq, rp, &sb->bucket_get))
-			amazon_get_order(sb, rq, rp);
-	} else {
-		sbx_reply_amazon_error(rp, 404, "NotFound", "Resource not found.");
-	}
+	if (sbx_amazon_limited(sb, rq, rp, b))
+		return;
+	if (rq->op == SBX_OP_SEARCH_ORDERS)
+		amazon_search(sb, rq, rp);
+	else if (rq->op == SBX_OP_GET_ORDER)
+		amazon_get_order(sb, rq, rp);
+	else if (rq->op == SBX_OP_LIST_FIN_EVENTS || rq->op == SBX_OP_LIST_FIN_EVENTS_BY_ORDER)
+		sbx_finances_handle(sb, rq, rp);
+	else
+		sbx_feeds_handle(sb, rq, rp);
 }

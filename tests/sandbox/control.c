@@ -1,5 +1,7 @@
 /* control.c: the control and inspection plane under /_sandbox/ (no auth,
- * never faulted or counted) and the stats object. */
+ * never faulted or counted) and the stats object. Feeds, financial events
+ * and the NetSuite refund have their handlers in feeds.c, finances.c and
+ * nstransform.c. */
 #include "tests/sandbox/sandbox.h"
 #include "connector/error.h"
 
@@ -10,7 +12,8 @@
 static const char *const op_names[SBX_OP__COUNT] = {
 	"lwaToken", "searchOrders", "getOrder", "netsuiteToken", "recordGet",
 	"recordUpsert", "recordCreate", "recordUpdate", "recordTransform",
-	"suiteql", "other",
+	"suiteql", "listFinancialEvents", "listFinancialEventsByOrderId", "createFeedDocument",
+	"createFeed", "getFeed", "getFeedDocument", "documentUpload", "documentDownload", "other",
 };
 
 json_object *
@@ -162,6 +165,34 @@ control_add_faults(struct sbx *sb, json_object *doc, struct sbx_reply *rp)
 	sbx_reply_json(rp, 201, "{\"ok\":true}");
 }
 
+/* {"events":[{"type":"refund", ...ShipmentEvent}, ...]}: PostedDate defaults to now. */
+static void
+control_add_events(struct sbx *sb, json_object *doc, struct sbx_reply *rp)
+{
+	json_object *arr = NULL;
+	char err[160], msg[200];
+	size_t i, n;
+	int rc = 0;
+
+	if (!json_object_object_get_ex(doc, "events", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		reply_control_error(rp, 400, "expected {\"events\":[{\"type\":\"refund\", ...}, ...]}");
+		return;
+	}
+	n = json_object_array_length(arr);
+	pthread_mutex_lock(&sb->lock);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = sbx_fevents_add(sb, json_object_array_get_idx(arr, i), 0, err, sizeof err);
+	pthread_mutex_unlock(&sb->lock);
+	if (rc < 0) {
+		snprintf(msg, sizeof msg, "events[%zu]: %s (the events before it were added)", i - 1, err);
+		reply_control_error(rp, 400, msg);
+		return;
+	}
+	snprintf(msg, sizeof msg, "{\"ok\":true,\"added\":%zu}", n);
+	sbx_reply_json(rp, 200, msg);
+}
+
 static void
 control_records(struct sbx *sb, const char *type, struct sbx_reply *rp)
 {
@@ -239,6 +270,20 @@ sbx_control_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 		control_add_items(sb, doc, rp);
 	else if (post && strcmp(p, "faults") == 0)
 		control_add_faults(sb, doc, rp);
+	else if (get && strcmp(p, "amazon/financial-events") == 0) {
+		rp->status = 200;
+		sbx_finances_dump(sb, &rp->body);
+	} else if (post && strcmp(p, "amazon/financial-events") == 0)
+		control_add_events(sb, doc, rp);
+	else if (get && strcmp(p, "amazon/feeds") == 0)
+		sbx_feeds_inspect(sb, rp);
+	else if (post && strcmp(p, "amazon/feed-errors") == 0) {
+		if (sbx_feeds_script_error(sb, doc, err, sizeof err) < 0)
+			reply_control_error(rp, 400, err);
+		else
+			sbx_reply_json(rp, 201, "{\"ok\":true}");
+	} else if (post && strcmp(p, "netsuite/refund") == 0)
+		sbx_transform_control_refund(sb, doc, rp);
 	else if (strcmp(rq->method, "DELETE") == 0 && strcmp(p, "faults") == 0) {
 		pthread_mutex_lock(&sb->lock);
 		sbx_fault_clear(sb);

@@ -16,7 +16,8 @@
 static const char usage[] =
 	"usage: connector-sandbox --listen 127.0.0.1:PORT --seed FILE.json [--time-scale N]\n"
 	"                         [--limits on|off] [--netsuite-public-key PEM] [--generate N]\n"
-	"                         [--state-dump FILE] [--latency-ms N] [--verbose]\n"
+	"                         [--state-dump FILE] [--latency-ms N] [--feed-delay-ms N]\n"
+	"                         [--verbose]\n"
 	"       connector-sandbox --check-tba-vectors oauth1-test-vectors.json\n";
 
 struct opts {
@@ -69,6 +70,11 @@ parse_args(struct sbx *sb, struct opts *o, int argc, char **argv)
 		} else if (strcmp(a, "--generate") == 0) {
 			if (parse_long(v, 0, 10000000, &o->generate) < 0) {
 				fprintf(stderr, "connector-sandbox: --generate takes 0..10000000\n");
+				return SC_EINVALID;
+			}
+		} else if (strcmp(a, "--feed-delay-ms") == 0) {
+			if (parse_long(v, 0, 86400000, &sb->feed_delay_ms) < 0) {
+				fprintf(stderr, "connector-sandbox: --feed-delay-ms takes 0..86400000\n");
 				return SC_EINVALID;
 			}
 		} else if (strcmp(a, "--latency-ms") == 0) {
@@ -150,8 +156,9 @@ seed_customers(struct sbx *sb, json_object *arr)
 }
 
 /* Shift createdTime and lastUpdatedTime of every order by one amount so
- * the newest lastUpdatedTime is a little over an hour before now. */
-static void
+ * the newest lastUpdatedTime is a little over an hour before now; returns
+ * the shift (ms), which the seeded financial events get too. */
+static int64_t
 seed_rebase(json_object *orders)
 {
 	static const char *const keys[] = { "createdTime", "lastUpdatedTime" };
@@ -166,7 +173,7 @@ seed_rebase(json_object *orders)
 			newest = t;
 	}
 	if (newest == INT64_MIN)
-		return;
+		return 0;
 	target = (sbx_now_ms() - 3720000) / 60000 * 60000;
 	delta = (target - newest) / 1000 * 1000;
 	for (i = 0; i < n; i++) {
@@ -181,6 +188,7 @@ seed_rebase(json_object *orders)
 			json_object_object_add(o, keys[k], json_object_new_string(when));
 		}
 	}
+	return delta;
 }
 
 static int
@@ -188,7 +196,8 @@ seed_load(struct sbx *sb, const char *path)
 {
 	json_object *doc = json_object_from_file(path), *auth = NULL, *amz = NULL, *ns = NULL;
 	json_object *a = NULL, *arr = NULL, *v = NULL;
-	char now[32];
+	char now[32], err[160];
+	int64_t shift = 0;
 	size_t i;
 	int rc = SC_EINVALID;
 
@@ -218,10 +227,24 @@ seed_load(struct sbx *sb, const char *path)
 	if (json_object_object_get_ex(doc, "amazon", &amz) &&
 	    json_object_object_get_ex(amz, "orders", &arr)) {
 		if (json_object_object_get_ex(amz, "rebase_times", &v) && json_object_get_boolean(v))
-			seed_rebase(arr);
+			shift = seed_rebase(arr);
 		for (i = 0; i < json_object_array_length(arr); i++) {
 			if ((rc = sbx_orders_put_json(sb, json_object_array_get_idx(arr, i), now)) < 0) {
 				fprintf(stderr, "seed: amazon.orders[%zu] needs orderId and ISO 8601 times\n", i);
+				goto done;
+			}
+		}
+	}
+	if (json_object_object_get_ex(amz, "financial_events", &arr)) {
+		if (!json_object_is_type(arr, json_type_array)) {
+			fprintf(stderr, "seed: amazon.financial_events must be an array\n");
+			rc = SC_EINVALID;
+			goto done;
+		}
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			if ((rc = sbx_fevents_add(sb, json_object_array_get_idx(arr, i), shift, err,
+			                          sizeof err)) < 0) {
+				fprintf(stderr, "seed: amazon.financial_events[%zu]: %s\n", i, err);
 				goto done;
 			}
 		}
@@ -334,6 +357,9 @@ main(int argc, char **argv)
 	int sig = 0, rc = 1;
 
 	sbx_init(&sb);
+	sbx_finances_init(&sb);
+	sbx_feeds_init(&sb);
+	sbx_feedproc_global(1);
 	if (parse_args(&sb, &o, argc, argv) < 0)
 		goto done;
 	if (o.vectors != NULL) {
@@ -385,5 +411,6 @@ main(int argc, char **argv)
 		rc = 1;
 done:
 	sbx_free(&sb);
+	sbx_feedproc_global(0);
 	return rc;
 }

@@ -2,11 +2,13 @@
  * eid:), create (POST), update (PATCH), transform, get by id or eid, list.
  * Writes are validated as NetSuite would (entity, currency and item
  * references must exist); `total` is the exact sum of the item lines'
- * `amount` (or quantity x rate), from the JSON number text. */
+ * `amount` (or quantity x rate), from the JSON number text. Transforms:
+ * nstransform.c. */
 #include "tests/sandbox/sandbox.h"
 #include "connector/error.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +16,18 @@
 #define REC_PREFIX "/services/rest/record/v1/"
 
 static const struct {
-	const char *type, *tranid_prefix;
+	const char *type, *tranid_prefix, *label;
 	int needs_entity;
 } ns_types[] = {
-	{ "salesOrder", "SO", 1 }, { "cashSale", "CS", 1 }, { "invoice", "INV", 1 },
-	{ "creditMemo", "CM", 1 }, { "cashRefund", "CR", 1 }, { "returnAuthorization", "RA", 1 },
-	{ "estimate", "EST", 1 }, { "customerRefund", "CRF", 0 }, { "customerDeposit", "DEP", 0 },
-	{ "customerPayment", "PYMT", 0 }, { "deposit", "DEP", 0 }, { "journalEntry", "JE", 0 },
-	{ "itemFulfillment", "IF", 0 }, { "customer", NULL, 0 },
+	{ "salesOrder", "SO", "Sales Order", 1 }, { "cashSale", "CS", "Cash Sale", 1 },
+	{ "invoice", "INV", "Invoice", 1 }, { "creditMemo", "CM", "Credit Memo", 1 },
+	{ "cashRefund", "CR", "Cash Refund", 1 },
+	{ "returnAuthorization", "RA", "Return Authorization", 1 },
+	{ "estimate", "EST", "Estimate", 1 }, { "customerRefund", "CRF", "Customer Refund", 0 },
+	{ "customerDeposit", "DEP", "Customer Deposit", 0 },
+	{ "customerPayment", "PYMT", "Payment", 0 }, { "deposit", "DEP", "Deposit", 0 },
+	{ "journalEntry", "JE", "Journal", 0 }, { "itemFulfillment", "IF", "Item Fulfillment", 0 },
+	{ "itemReceipt", "IR", "Item Receipt", 0 }, { "customer", NULL, NULL, 0 },
 };
 
 static const char *const ns_item_types[] = {
@@ -139,39 +145,53 @@ item_lines(json_object *body)
 	return NULL;
 }
 
-/* Check references; 0 ok, else rp filled with NetSuite's 400. */
-static int
-record_validate(struct sbx *sb, const char *type, json_object *body, int creating,
-                struct sbx_reply *rp)
+void
+sbx_nserr_set(struct sbx_nserr *e, int status, const char *code, const char *path,
+              const char *fmt, ...)
 {
+	va_list ap;
+
+	e->status = status;
+	snprintf(e->code, sizeof e->code, "%s", code);
+	snprintf(e->path, sizeof e->path, "%s", path ? path : "");
+	va_start(ap, fmt);
+	vsnprintf(e->detail, sizeof e->detail, fmt, ap);
+	va_end(ap);
+}
+
+void
+sbx_reply_nserr(struct sbx_reply *rp, const struct sbx_nserr *e)
+{
+	sbx_reply_ns_error(rp, e->status, e->code, e->detail, e->path[0] ? e->path : NULL);
+}
+
+int
+sbx_netsuite_validate(struct sbx *sb, const char *type, json_object *body, int creating,
+                      struct sbx_nserr *err)
+{
+	static const char fmt_ref[] = "Invalid Field Value %s for the following field: %s";
 	int ti = type_index(type);
 	json_object *v = NULL, *lines, *item = NULL;
-	char detail[256], path[64];
+	char path[64];
 	const char *id;
 	size_t i;
 
 	if (json_object_object_get_ex(body, "entity", &v) && customer_of(sb, v) == NULL) {
-		snprintf(detail, sizeof detail,
-		         "Invalid Field Value %s for the following field: entity", ref_text(v));
-		sbx_reply_ns_error(rp, 400, "INVALID_KEY_OR_REF", detail, "entity");
+		sbx_nserr_set(err, 400, "INVALID_KEY_OR_REF", "entity", fmt_ref, ref_text(v), "entity");
 		return -1;
 	}
 	if (json_object_object_get_ex(body, "customer", &v) && customer_of(sb, v) == NULL) {
-		snprintf(detail, sizeof detail,
-		         "Invalid Field Value %s for the following field: customer", ref_text(v));
-		sbx_reply_ns_error(rp, 400, "INVALID_KEY_OR_REF", detail, "customer");
+		sbx_nserr_set(err, 400, "INVALID_KEY_OR_REF", "customer", fmt_ref, ref_text(v), "customer");
 		return -1;
 	}
 	if (creating && ti >= 0 && ns_types[ti].needs_entity &&
 	    !json_object_object_get_ex(body, "entity", &v)) {
-		sbx_reply_ns_error(rp, 400, "USER_ERROR", "Please enter value(s) for: Customer", "entity");
+		sbx_nserr_set(err, 400, "USER_ERROR", "entity", "Please enter value(s) for: Customer");
 		return -1;
 	}
 	if (json_object_object_get_ex(body, "currency", &v) &&
 	    ((id = ref_id(v)) == NULL || sbx_currencies_find(sb, id) == NULL)) {
-		snprintf(detail, sizeof detail,
-		         "Invalid Field Value %s for the following field: currency", ref_text(v));
-		sbx_reply_ns_error(rp, 400, "INVALID_KEY_OR_REF", detail, "currency");
+		sbx_nserr_set(err, 400, "INVALID_KEY_OR_REF", "currency", fmt_ref, ref_text(v), "currency");
 		return -1;
 	}
 	if (json_object_object_get_ex(body, "createdFrom", &v)) {
@@ -179,16 +199,15 @@ record_validate(struct sbx *sb, const char *type, json_object *body, int creatin
 
 		id = ref_id(v);
 		if (id == NULL || sbx_record_find_any(sb, strtoll(id, &end, 10)) == NULL || *end) {
-			snprintf(detail, sizeof detail,
-			         "Invalid Field Value %s for the following field: createdFrom", ref_text(v));
-			sbx_reply_ns_error(rp, 400, "INVALID_KEY_OR_REF", detail, "createdFrom");
+			sbx_nserr_set(err, 400, "INVALID_KEY_OR_REF", "createdFrom", fmt_ref, ref_text(v),
+			              "createdFrom");
 			return -1;
 		}
 	}
 	if (json_object_object_get_ex(body, "item", &v) && item_lines(body) == NULL) {
-		sbx_reply_ns_error(rp, 400, "INVALID_FLD_VALUE",
-		                   "Invalid Field Value for the following field: item "
-		                   "(a sublist is {\"items\":[...]})", "item");
+		sbx_nserr_set(err, 400, "INVALID_FLD_VALUE", "item",
+		              "Invalid Field Value for the following field: item "
+		              "(a sublist is {\"items\":[...]})");
 		return -1;
 	}
 	lines = item_lines(body);
@@ -199,47 +218,67 @@ record_validate(struct sbx *sb, const char *type, json_object *body, int creatin
 		snprintf(path, sizeof path, "item.items[%zu].item", i);
 		if (!json_object_object_get_ex(line, "item", &item) || (id = ref_id(item)) == NULL ||
 		    sbx_items_find(sb, id) == NULL) {
-			snprintf(detail, sizeof detail,
-			         "Invalid Field Value %s for the following field: item",
-			         item ? ref_text(item) : "(missing)");
-			sbx_reply_ns_error(rp, 400, "INVALID_KEY_OR_REF", detail, path);
+			sbx_nserr_set(err, 400, "INVALID_KEY_OR_REF", path, fmt_ref,
+			              item ? ref_text(item) : "(missing)", "item");
 			return -1;
 		}
 		if (json_object_object_get_ex(line, "amount", &amt) && dec_of(&d, amt) < 0) {
 			snprintf(path, sizeof path, "item.items[%zu].amount", i);
-			sbx_reply_ns_error(rp, 400, "INVALID_FLD_VALUE",
-			                   "Invalid Field Value for the following field: amount", path);
+			sbx_nserr_set(err, 400, "INVALID_FLD_VALUE", path,
+			              "Invalid Field Value for the following field: amount");
 			return -1;
 		}
 	}
 	if (creating && ti >= 0 && ns_types[ti].needs_entity &&
 	    (lines == NULL || json_object_array_length(lines) == 0)) {
-		sbx_reply_ns_error(rp, 400, "USER_ERROR",
-		                   "You must enter at least one line item for this transaction.", "item");
+		sbx_nserr_set(err, 400, "USER_ERROR", "item",
+		              "You must enter at least one line item for this transaction.");
 		return -1;
 	}
 	return 0;
 }
 
-/* Sum of the item lines; "" when there are none. */
+/* The lines of sublist `name` ({"items": [...]}) or NULL. */
+static json_object *
+sublist_lines(json_object *body, const char *name)
+{
+	json_object *sub = NULL, *lines = NULL;
+
+	if (json_object_object_get_ex(body, name, &sub) &&
+	    json_object_is_type(sub, json_type_object) &&
+	    json_object_object_get_ex(sub, "items", &lines) &&
+	    json_object_is_type(lines, json_type_array))
+		return lines;
+	return NULL;
+}
+
+/* Sum of the item lines' amounts (or quantity x rate); without item lines,
+ * of the `apply` lines applied (customerRefund, customerPayment). "" when
+ * no line has an amount. */
 static void
 record_total(char *out, size_t n, json_object *body)
 {
 	json_object *lines = item_lines(body);
 	struct sbx_dec sum = { 0, 0 };
 	size_t i;
+	int any = 0, apply = 0;
 
 	out[0] = '\0';
-	if (lines == NULL || json_object_array_length(lines) == 0)
-		return;
-	for (i = 0; i < json_object_array_length(lines); i++) {
+	if (lines == NULL || json_object_array_length(lines) == 0) {
+		lines = sublist_lines(body, "apply");
+		apply = 1;
+	}
+	for (i = 0; lines != NULL && i < json_object_array_length(lines); i++) {
 		json_object *line = json_object_array_get_idx(lines, i), *a = NULL, *q = NULL, *r = NULL;
 		struct sbx_dec d, dq, dr;
 
+		if (apply && json_object_object_get_ex(line, "apply", &a) &&
+		    json_object_is_type(a, json_type_boolean) && !json_object_get_boolean(a))
+			continue;
 		if (json_object_object_get_ex(line, "amount", &a)) {
 			if (dec_of(&d, a) < 0)
 				return;
-		} else if (json_object_object_get_ex(line, "quantity", &q) &&
+		} else if (!apply && json_object_object_get_ex(line, "quantity", &q) &&
 		           json_object_object_get_ex(line, "rate", &r) && dec_of(&dq, q) == 0 &&
 		           dec_of(&dr, r) == 0) {
 			if (dec_mul(&d, &dq, &dr) < 0)
@@ -249,8 +288,10 @@ record_total(char *out, size_t n, json_object *body)
 		}
 		if (sbx_dec_add(&sum, &d) < 0)
 			return;
+		any = 1;
 	}
-	sbx_dec_format(out, n, &sum);
+	if (any)
+		sbx_dec_format(out, n, &sum);
 }
 
 /* ---- rendering ------------------------------------------------------------------ */
@@ -304,7 +345,7 @@ sbx_netsuite_record_object(struct sbx *sb, const struct sbx_record *r, int expan
 	json_object_object_add(o, "lastModifiedDate", json_object_new_string(when));
 	if (r->total[0] != '\0')
 		json_object_object_add(o, "total", json_tokener_parse(r->total));
-	if (json_object_object_get_ex(o, "entity", &v)) {
+	if (json_object_object_get_ex(o, "entity", &v) || json_object_object_get_ex(o, "customer", &v)) {
 		struct sbx_record *c = customer_of(sb, v);
 		json_object *nm = NULL;
 
@@ -312,6 +353,18 @@ sbx_netsuite_record_object(struct sbx *sb, const struct sbx_record *r, int expan
 			add_ref_name(v, sbx_json_str(nm, "companyName") ? sbx_json_str(nm, "companyName")
 			                                                : sbx_json_str(nm, "entityId"));
 		json_object_put(nm);
+	}
+	if (json_object_object_get_ex(o, "createdFrom", &v) && ref_id(v) != NULL) {
+		char *end = NULL;
+		struct sbx_record *src = sbx_record_find_any(sb, strtoll(ref_id(v), &end, 10));
+		int si = src ? type_index(src->type) : -1;
+		char name[80];
+
+		if (si >= 0 && ns_types[si].label != NULL && ns_types[si].tranid_prefix != NULL) {
+			snprintf(name, sizeof name, "%s #%s%" PRId64, ns_types[si].label,
+			         ns_types[si].tranid_prefix, src->id);
+			add_ref_name(v, name);
+		}
 	}
 	if (json_object_object_get_ex(o, "currency", &v) && ref_id(v) != NULL) {
 		struct sbx_currency *c = sbx_currencies_find(sb, ref_id(v));
@@ -377,9 +430,9 @@ body_text(json_object *body)
 	return strdup(json_object_to_json_string_ext(body, SBX_JSON_FLAGS));
 }
 
-static void
-reply_written(struct sbx *sb, const struct sbx_req *rq, struct sbx_reply *rp,
-              const char *type, int64_t id)
+void
+sbx_netsuite_reply_written(struct sbx *sb, const struct sbx_req *rq, struct sbx_reply *rp,
+                           const char *type, int64_t id)
 {
 	char base[256];
 
@@ -390,7 +443,7 @@ reply_written(struct sbx *sb, const struct sbx_req *rq, struct sbx_reply *rp,
 	atomic_fetch_add(&sb->writes, 1);
 }
 
-/* Store `body` (owned) as a new record or over `cur`. Caller holds the lock. */
+/* Store `body` (borrowed) as a new record or over `cur`. Caller holds the lock. */
 static int
 record_store(struct sbx *sb, struct sbx_rtype *t, struct sbx_record *cur, const char *eid,
              json_object *body, struct sbx_record **out)
@@ -412,6 +465,13 @@ record_store(struct sbx *sb, struct sbx_rtype *t, struct sbx_record *cur, const 
 	return 0;
 }
 
+int
+sbx_netsuite_store_new(struct sbx *sb, struct sbx_rtype *t, const char *eid, json_object *body,
+                       struct sbx_record **out)
+{
+	return record_store(sb, t, NULL, eid, body, out);
+}
+
 /* Merge `in` into the record's stored fields: given fields (and whole
  * sublists) replace the stored ones. New reference. */
 static json_object *
@@ -426,27 +486,25 @@ body_merge(const struct sbx_record *cur, json_object *in)
 	return o;
 }
 
-enum write_kind { W_UPSERT, W_CREATE, W_UPDATE, W_TRANSFORM };
+enum write_kind { W_UPSERT, W_CREATE, W_UPDATE };
 
 static void
 record_write(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp, enum write_kind kind,
-             const char *type, const char *key, const char *target)
+             const char *type, const char *key)
 {
 	json_object *in = NULL, *merged = NULL;
 	struct sbx_rtype *t;
-	struct sbx_record *cur = NULL, *src = NULL, *out = NULL;
-	const char *eid = NULL, *store_type = kind == W_TRANSFORM ? target : type;
-	char err[160], detail[300];
+	struct sbx_record *cur = NULL, *out = NULL;
+	struct sbx_nserr err;
+	const char *eid = NULL;
+	char msg[160];
 	int64_t id = 0;
 
-	if (rq->body.len == 0 && kind == W_TRANSFORM)
-		in = json_object_new_object();
-	else
-		in = sbx_json_parse(buf_cstr(&rq->body), rq->body.len, err, sizeof err);
+	in = sbx_json_parse(buf_cstr(&rq->body), rq->body.len, msg, sizeof msg);
 	if (in == NULL || !json_object_is_type(in, json_type_object)) {
-		snprintf(detail, sizeof detail, "Invalid JSON in the request body: %s",
-		         in ? "not an object" : err);
-		sbx_reply_ns_error(rp, 400, "INVALID_CONTENT", detail, NULL);
+		sbx_nserr_set(&err, 400, "INVALID_CONTENT", NULL, "Invalid JSON in the request body: %s",
+		              in ? "not an object" : msg);
+		sbx_reply_nserr(rp, &err);
 		goto done;
 	}
 	if (key != NULL && strncmp(key, "eid:", 4) == 0)
@@ -460,10 +518,10 @@ record_write(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp, enum writ
 			goto done;
 		}
 	}
-	if (kind == W_CREATE || kind == W_TRANSFORM)
+	if (kind == W_CREATE)
 		eid = sbx_json_str(in, "externalId");
 	pthread_mutex_lock(&sb->lock);
-	t = sbx_rtype_get(sb, store_type, 1);
+	t = sbx_rtype_get(sb, type, 1);
 	if (t == NULL) {
 		pthread_mutex_unlock(&sb->lock);
 		sbx_reply_ns_error(rp, 500, "UNEXPECTED_ERROR", "Out of memory.", NULL);
@@ -473,44 +531,22 @@ record_write(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp, enum writ
 		cur = sbx_record_find_eid(t, eid);
 	else if (kind == W_UPDATE)
 		cur = key && strncmp(key, "eid:", 4) == 0 ? sbx_record_find_eid(t, eid) : sbx_record_find(t, id);
-	else if (kind == W_TRANSFORM)
-		src = sbx_record_find(sbx_rtype_get(sb, type, 0), id);
-	if ((kind == W_UPDATE && cur == NULL) || (kind == W_TRANSFORM && src == NULL)) {
+	if (kind == W_UPDATE && cur == NULL) {
 		pthread_mutex_unlock(&sb->lock);
 		sbx_reply_ns_error(rp, 404, "NONEXISTENT_ID", "The record instance does not exist.", NULL);
 		goto done;
 	}
-	if ((kind == W_CREATE || kind == W_TRANSFORM) && eid != NULL &&
-	    sbx_record_find_eid(t, eid) != NULL) {
+	if (kind == W_CREATE && eid != NULL && sbx_record_find_eid(t, eid) != NULL) {
 		pthread_mutex_unlock(&sb->lock);
-		snprintf(detail, sizeof detail,
-		         "A record with the external ID %.200s already exists.", eid);
-		sbx_reply_ns_error(rp, 400, "DUP_RCRD", detail, "externalId");
+		sbx_nserr_set(&err, 400, "DUP_RCRD", "externalId",
+		              "A record with the external ID %.200s already exists.", eid);
+		sbx_reply_nserr(rp, &err);
 		goto done;
 	}
-	if (kind == W_TRANSFORM) {
-		static const char *const carried[] = { "entity", "currency", "subsidiary", "location",
-		                                       "item", "memo", "otherRefNum" };
-		json_object *s = sbx_json_parse(src->body, strlen(src->body), NULL, 0), *v = NULL;
-		json_object *from = json_object_new_object();
-		size_t i;
-		char idtxt[24];
-
-		merged = json_object_new_object();
-		for (i = 0; s != NULL && i < sizeof carried / sizeof carried[0]; i++)
-			if (json_object_object_get_ex(s, carried[i], &v))
-				json_object_object_add(merged, carried[i], json_object_get(v));
-		json_object_put(s);
-		snprintf(idtxt, sizeof idtxt, "%" PRId64, src->id);
-		json_object_object_add(from, "id", json_object_new_string(idtxt));
-		json_object_object_add(merged, "createdFrom", from);
-		json_object_object_foreach(in, k, val)
-			json_object_object_add(merged, k, json_object_get(val));
-	} else {
-		merged = body_merge(cur, in);
-	}
-	if (record_validate(sb, store_type, kind == W_TRANSFORM ? merged : in, cur == NULL, rp) < 0) {
+	merged = body_merge(cur, in);
+	if (sbx_netsuite_validate(sb, type, in, cur == NULL, &err) < 0) {
 		pthread_mutex_unlock(&sb->lock);
+		sbx_reply_nserr(rp, &err);
 		goto done;
 	}
 	if (record_store(sb, t, cur, eid, merged, &out) < 0) {
@@ -520,7 +556,7 @@ record_write(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp, enum writ
 	}
 	id = out->id;
 	pthread_mutex_unlock(&sb->lock);
-	reply_written(sb, rq, rp, store_type, id);
+	sbx_netsuite_reply_written(sb, rq, rp, type, id);
 done:
 	json_object_put(in);
 	json_object_put(merged);
@@ -666,8 +702,10 @@ sbx_netsuite_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 		if (tr != NULL) {
 			snprintf(keybuf, sizeof keybuf, "%.*s", (int)(tr - key), key);
 			if (!valid_type(tr + 12, strlen(tr + 12))) {
-				sbx_reply_ns_error(rp, 400, "INVALID_RCRD_TRANSFORM",
-				                   "The transformation is not valid.", NULL);
+				sbx_reply_ns_error(rp, 400, "INVALID_RCRD_TRANSFRM",
+				                   "That type of record transformation is not allowed. Please "
+				                   "see the documentation for a list of supported "
+				                   "transformation types.", NULL);
 				return;
 			}
 			snprintf(target, sizeof target, "%s", tr + 12);
@@ -686,16 +724,16 @@ sbx_netsuite_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 		record_get(sb, rq, rp, type, key);
 	else if (strcmp(m, "PUT") == 0 && key != NULL && strncmp(key, "eid:", 4) == 0 &&
 	         key[4] != '\0' && target[0] == '\0')
-		record_write(sb, rq, rp, W_UPSERT, type, key, NULL);
+		record_write(sb, rq, rp, W_UPSERT, type, key);
 	else if (strcmp(m, "PUT") == 0)
 		sbx_reply_ns_error(rp, 400, "INVALID_REQUEST",
 		                   "Upsert needs PUT with an external ID in the URL (eid:...).", NULL);
 	else if (strcmp(m, "POST") == 0 && key == NULL)
-		record_write(sb, rq, rp, W_CREATE, type, NULL, NULL);
+		record_write(sb, rq, rp, W_CREATE, type, NULL);
 	else if (strcmp(m, "POST") == 0 && target[0] != '\0')
-		record_write(sb, rq, rp, W_TRANSFORM, type, key, target);
+		sbx_transform_handle(sb, rq, rp, type, key, target);
 	else if (strcmp(m, "PATCH") == 0 && key != NULL && target[0] == '\0')
-		record_write(sb, rq, rp, W_UPDATE, type, key, NULL);
+		record_write(sb, rq, rp, W_UPDATE, type, key);
 	else
 		sbx_reply_ns_error(rp, 405, "METHOD_NOT_ALLOWED", "The method is not allowed here.", NULL);
 }

@@ -16,9 +16,14 @@
  *   server.c   libmicrohttpd glue, routing, faults applied, replies
  *   control.c  /_sandbox/ control and inspection, stats
  *   amazon.c   LWA token, searchOrders, getOrder, rate limits
+ *   finances.c Finances v0: financial events store, listFinancialEvents(ByOrderId)
+ *   feeds.c    Feeds 2021-06-30: documents, presigned upload/download, feeds
+ *   feedproc.c feed processing: POST_PAYMENT_ADJUSTMENT_DATA messages applied
+ *   feedxml.c  the feed XML (feedproc.h), the processing report, gzip
  *   generate.c deterministic synthetic orders
  *   nsauth.c   NetSuite OAuth 2.0 (JWT client assertion) and TBA
  *   netsuite.c NetSuite record API
+ *   nstransform.c NetSuite !transform (allowed pairs) and the control refund
  *   suiteql.c  NetSuite SuiteQL subset (suiteql_parse.c: its parser)
  */
 #ifndef SBX_SANDBOX_H
@@ -216,8 +221,68 @@ enum sbx_op {
 	SBX_OP_RECORD_UPDATE,
 	SBX_OP_RECORD_TRANSFORM,
 	SBX_OP_SUITEQL,
+	SBX_OP_LIST_FIN_EVENTS,
+	SBX_OP_LIST_FIN_EVENTS_BY_ORDER,
+	SBX_OP_CREATE_FEED_DOC,
+	SBX_OP_CREATE_FEED,
+	SBX_OP_GET_FEED,
+	SBX_OP_GET_FEED_DOC,
+	SBX_OP_DOC_UPLOAD,
+	SBX_OP_DOC_DOWNLOAD,
 	SBX_OP_OTHER,
 	SBX_OP__COUNT
+};
+
+/* One financial event (Finances v0). */
+struct sbx_fevent {
+	int64_t posted_ms;
+	uint64_t seq;            /* insertion order: the tie-break after posted_ms */
+	int list;                /* index in sbx_fin_lists[] (finances.c) */
+	char order_id[32];       /* AmazonOrderId, "" when none */
+	char *json;              /* the event object without "type", exact amounts */
+};
+
+/* A feed document: an input (uploaded through its presigned URL) or a
+ * processing report (gzip-compressed). */
+struct sbx_fdoc {
+	char id[48];
+	char content_type[128];
+	unsigned char *data;
+	size_t len;
+	int uploaded;
+	int is_result;
+	int64_t upload_deadline_ms;   /* wall clock: the upload URL expires */
+};
+
+/* One message of a processed feed and what became of it. */
+struct sbx_fmsg {
+	long message_id;
+	char order_id[32];
+	int ok;
+	char code[16];           /* ResultMessageCode when !ok */
+	char *description;       /* when !ok */
+};
+
+struct sbx_feed {
+	char id[24];
+	char type[64];
+	char *marketplaces;      /* JSON array text */
+	char input_doc[48];
+	char result_doc[48];     /* "" until processed */
+	int64_t created_ms, start_ms, end_ms;   /* wall clock */
+	int processed;
+	int fatal;
+	char *report;            /* the processing report (uncompressed XML) */
+	struct sbx_fmsg *msgs;
+	size_t nmsgs;
+};
+
+/* A scripted per-message feed error (POST /_sandbox/amazon/feed-errors). */
+struct sbx_feed_error {
+	char order_id[32];
+	char code[16];
+	char *description;
+	long count;
 };
 
 struct sbx {
@@ -235,6 +300,7 @@ struct sbx {
 	long ns_concurrency_limit;
 	int64_t gen_anchor_ms;         /* newest generated lastUpdatedTime */
 	long gen_count;
+	long feed_delay_ms;            /* --feed-delay-ms (before --time-scale) */
 
 	/* counters */
 	atomic_long requests[SBX_OP__COUNT];
@@ -265,6 +331,22 @@ struct sbx {
 	struct sbx_fault *faults;
 	size_t nfaults;
 	uint64_t page_secret;
+	struct sbx_bucket bucket_fin, bucket_fin_order;
+	struct sbx_bucket bucket_feed_doc, bucket_feed_create, bucket_feed_get, bucket_feed_doc_get;
+	struct sbx_fevent **fevents;   /* sorted (posted_ms, seq) unless fevents_dirty */
+	size_t nfevents, fevents_cap;
+	int fevents_dirty;
+	uint64_t fevent_seq;
+	struct sbx_map refunded;       /* "order\x1fitem" -> struct sbx_dec *: refund events' total */
+	struct sbx_map adj_ids;        /* "order\x1fMerchantAdjustmentItemID" accepted -> (void *)1 */
+	struct sbx_fdoc **fdocs;
+	size_t nfdocs, fdocs_cap;
+	struct sbx_feed **feeds;
+	size_t nfeeds, feeds_cap;
+	struct sbx_feed_error *feed_errors;
+	size_t nfeed_errors;
+	uint64_t next_feed_id;
+	uint64_t next_adjustment_id;
 };
 
 void sbx_init(struct sbx *sb);
@@ -339,7 +421,8 @@ int sbx_fault_take(struct sbx *sb, const char *method, const char *path,
 
 /* ---- server.c -------------------------------------------------------- */
 
-enum sbx_api { SBX_API_NONE = 0, SBX_API_AMAZON, SBX_API_LWA, SBX_API_NETSUITE };
+/* SBX_API_S3: the presigned feed-document URLs (/_upload/, /_download/). */
+enum sbx_api { SBX_API_NONE = 0, SBX_API_AMAZON, SBX_API_LWA, SBX_API_NETSUITE, SBX_API_S3 };
 
 struct sbx_req {
 	struct MHD_Connection *con;
@@ -361,6 +444,7 @@ struct sbx_reply {
 	char retry_after[24];
 	char rate_limit[24];   /* x-amzn-RateLimit-Limit of this answer */
 	char request_id[48];
+	const char *content_encoding;   /* Content-Encoding, NULL: none */
 	int truncate;
 };
 
@@ -378,6 +462,8 @@ void sbx_reply_ns_error(struct sbx_reply *rp, int status, const char *code,
 /* OAuth error body {"error": code[, "error_description": desc]}. */
 void sbx_reply_oauth_error(struct sbx_reply *rp, int status, const char *code,
                            const char *desc);
+/* S3 error body <Error><Code>code</Code><Message>msg</Message></Error>. */
+void sbx_reply_s3_error(struct sbx_reply *rp, int status, const char *code, const char *msg);
 
 int sbx_server_start(struct sbx *sb, const char *host, unsigned port);
 void sbx_server_stop(void);
@@ -393,6 +479,70 @@ json_object *sbx_stats_object(struct sbx *sb);
 void sbx_amazon_init(struct sbx *sb);
 /* Answer an Amazon (or LWA) request. */
 void sbx_amazon_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp);
+/* Take a token from bucket `b` (takes the lock). 0 when taken, 1 when over
+ * the limit (rp filled with 429 QuotaExceeded, counted as throttled). */
+int sbx_amazon_limited(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp,
+                       struct sbx_bucket *b);
+/* Set x-amzn-RateLimit-Limit of a success from bucket `b` (or the stated
+ * unlimited rate with --limits off). */
+void sbx_amazon_rate_header(const struct sbx *sb, struct sbx_reply *rp, const struct sbx_bucket *b);
+/* A JSON request body as an object (new reference), or NULL with rp filled
+ * (400 InvalidInput). */
+json_object *sbx_amazon_body(struct sbx_req *rq, struct sbx_reply *rp);
+
+/* ---- finances.c ------------------------------------------------------ */
+
+/* The FinancialEvents list names of the model, in its order. */
+extern const char *const sbx_fin_lists[];
+extern const size_t sbx_fin_nlists;
+void sbx_finances_init(struct sbx *sb);
+void sbx_finances_free(struct sbx *sb);
+/* Add one event {"type": "refund"|"shipment"|"guarantee_claim"|"chargeback",
+ * ...ShipmentEvent}: `ev` is borrowed (and changed). PostedDate defaults to
+ * now and is moved by shift_ms. CurrencyAmount (number or decimal string)
+ * is kept exact. Caller holds the lock. 0, or SC_EINVALID with err. */
+int sbx_fevents_add(struct sbx *sb, json_object *ev, int64_t shift_ms, char *err, size_t errn);
+/* Add an event whose JSON text is made (exact amounts) by the caller:
+ * `json` is taken. Caller holds the lock. */
+int sbx_fevents_add_text(struct sbx *sb, int list, const char *order_id, int64_t posted_ms,
+                         char *json);
+void sbx_fevents_sort(struct sbx *sb);
+/* What the refund events so far gave back on an order item (the negated
+ * sum of their item charge and promotion adjustments). Caller holds the lock. */
+struct sbx_dec sbx_fevents_refunded(struct sbx *sb, const char *order_id, const char *item_id);
+/* A JSON number node whose serialization is `text` exactly (an exact
+ * decimal), for building event objects. */
+json_object *sbx_json_exact_number(const char *text);
+/* listFinancialEvents / listFinancialEventsByOrderId (auth and limit done). */
+void sbx_finances_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp);
+/* Every event as [{"type": ..., ...event}] (control). Takes the lock. */
+void sbx_finances_dump(struct sbx *sb, struct buf *out);
+
+/* ---- feeds.c --------------------------------------------------------- */
+
+void sbx_feeds_init(struct sbx *sb);
+void sbx_feeds_free(struct sbx *sb);
+/* Process every feed whose processing time has come. Caller holds the lock. */
+void sbx_feeds_advance(struct sbx *sb);
+/* createFeedDocument, createFeed, getFeed, getFeedDocument (auth done). */
+void sbx_feeds_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp);
+/* PUT /_upload/{id}, GET /_download/{id}: the presigned URLs. */
+void sbx_feeds_s3(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp);
+/* Control: GET /_sandbox/amazon/feeds, POST /_sandbox/amazon/feed-errors. */
+void sbx_feeds_inspect(struct sbx *sb, struct sbx_reply *rp);
+int sbx_feeds_script_error(struct sbx *sb, json_object *doc, char *err, size_t errn);
+/* New result document holding `data` (taken); its id into out[48]. Caller
+ * holds the lock. */
+int sbx_fdoc_add_result(struct sbx *sb, unsigned char *data, size_t len, char *out);
+struct sbx_fdoc *sbx_fdoc_find(struct sbx *sb, const char *id);
+
+/* ---- feedproc.c ------------------------------------------------------ */
+
+/* libxml2's global state: init (1) before the threads start, cleanup (0) at exit. */
+void sbx_feedproc_global(int init);
+/* Process feed `f` now (its input document, each message, the report as a
+ * new result document). Caller holds the lock. 0 or SC_ENOMEM. */
+int sbx_feedproc_run(struct sbx *sb, struct sbx_feed *f);
 
 /* ---- generate.c ------------------------------------------------------ */
 
@@ -425,6 +575,44 @@ json_object *sbx_netsuite_record_object(struct sbx *sb, const struct sbx_record 
 const char *sbx_netsuite_tranid_prefix(const char *type);
 /* Base URL for Location and links: "http://HOST" from the request. */
 void sbx_netsuite_base(const struct sbx *sb, const struct sbx_req *rq, char *out, size_t n);
+
+/* A NetSuite error being built: the status and one o:errorDetails entry. */
+struct sbx_nserr {
+	int status;
+	char code[40];
+	char detail[320];
+	char path[64];           /* "" for none */
+};
+
+void sbx_nserr_set(struct sbx_nserr *e, int status, const char *code, const char *path,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void sbx_reply_nserr(struct sbx_reply *rp, const struct sbx_nserr *e);
+/* Check a body's references as NetSuite does (caller holds the lock).
+ * 0, or -1 with err. */
+int sbx_netsuite_validate(struct sbx *sb, const char *type, json_object *body, int creating,
+                          struct sbx_nserr *err);
+/* Store `body` (borrowed; server-owned members dropped) as a new record
+ * with external id `eid` (may be NULL). Caller holds the lock. */
+int sbx_netsuite_store_new(struct sbx *sb, struct sbx_rtype *t, const char *eid,
+                           json_object *body, struct sbx_record **out);
+/* 204 + Location of type/id, counted as a write. */
+void sbx_netsuite_reply_written(struct sbx *sb, const struct sbx_req *rq, struct sbx_reply *rp,
+                                const char *type, int64_t id);
+
+/* ---- nstransform.c --------------------------------------------------- */
+
+/* 1 when NetSuite allows transforming `from` into `to` (the sandbox's list). */
+int sbx_transform_allowed(const char *from, const char *to);
+/* A new `target` record from record src_type/src_id and the fields of
+ * `body` (borrowed). Caller holds the lock. 0 with *out_id, or -1 with err. */
+int sbx_netsuite_transform(struct sbx *sb, const char *src_type, int64_t src_id,
+                           const char *target, json_object *body, int64_t *out_id,
+                           struct sbx_nserr *err);
+/* POST /services/rest/record/v1/{type}/{id}/!transform/{target} (auth done). */
+void sbx_transform_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp,
+                          const char *type, const char *key, const char *target);
+/* POST /_sandbox/netsuite/refund. */
+void sbx_transform_control_refund(struct sbx *sb, json_object *doc, struct sbx_reply *rp);
 
 /* ---- suiteql.c ------------------------------------------------------- */
 

@@ -130,6 +130,16 @@ sbx_reply_oauth_error(struct sbx_reply *rp, int status, const char *code, const 
 	buf_puts(&rp->body, "}");
 }
 
+void
+sbx_reply_s3_error(struct sbx_reply *rp, int status, const char *code, const char *msg)
+{
+	rp->status = status;
+	rp->content_type = "application/xml";
+	buf_reset(&rp->body);
+	buf_printf(&rp->body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
+	           "<Message>%s</Message></Error>", code, msg);
+}
+
 /* The error a fault with `status` answers, in the API's own shape. */
 static void
 reply_fault_status(struct sbx_reply *rp, enum sbx_api api, int status)
@@ -166,7 +176,11 @@ reply_fault_status(struct sbx_reply *rp, enum sbx_api api, int status)
 			ns_code = tab[i].ns_code;
 			ns_detail = tab[i].ns_detail;
 		}
-	if (api == SBX_API_LWA)
+	if (api == SBX_API_S3)
+		sbx_reply_s3_error(rp, status, status == 503 ? "SlowDown" : status >= 500 ? "InternalError"
+		                   : status == 403 ? "AccessDenied" : status == 404 ? "NoSuchKey"
+		                   : "InvalidRequest", amz_msg);
+	else if (api == SBX_API_LWA)
 		sbx_reply_oauth_error(rp, status, status >= 500 ? "server_error" :
 		                      status == 429 ? "slow_down" : "invalid_request", amz_msg);
 	else if (api == SBX_API_NETSUITE)
@@ -186,6 +200,12 @@ reply_malformed(struct sbx_reply *rp, const struct sbx_req *rq)
 		text = "{\"order\":{\"orderId\": ";
 	else if (rq->op == SBX_OP_SUITEQL)
 		text = "{\"links\":[],\"count\":2,\"hasMore\":fal";
+	else if (rq->op == SBX_OP_LIST_FIN_EVENTS || rq->op == SBX_OP_LIST_FIN_EVENTS_BY_ORDER)
+		text = "{\"payload\":{\"FinancialEvents\":{\"RefundEventList\":[{";
+	else if (rq->op == SBX_OP_GET_FEED)
+		text = "{\"feedId\":\"1\",\"processingStatus\":";
+	else if (rq->api == SBX_API_S3)
+		text = "<?xml version=\"1.0\"?><AmazonEnvelope><Mess";
 	else if (rq->api == SBX_API_NETSUITE)
 		text = "<html><body>Service Temporarily Unavailable</body></html>";
 	sbx_reply_json(rp, 200, text);
@@ -264,12 +284,23 @@ reply_send(struct MHD_Connection *con, struct sbx_reply *rp)
 		MHD_add_response_header(resp, "x-amzn-RateLimit-Limit", rp->rate_limit);
 	if (rp->request_id[0])
 		MHD_add_response_header(resp, "x-amzn-RequestId", rp->request_id);
+	if (rp->content_encoding != NULL)
+		MHD_add_response_header(resp, "Content-Encoding", rp->content_encoding);
 	ret = MHD_queue_response(con, (unsigned)rp->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
 /* ---- classification and dispatch ------------------------------------------ */
+
+/* p is `prefix` followed by one non-empty path segment. */
+static int
+tail_is_id(const char *p, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(p, prefix, n) == 0 && p[n] != '\0' && strchr(p + n, '/') == NULL;
+}
 
 static void
 classify(struct sbx_req *rq)
@@ -286,9 +317,31 @@ classify(struct sbx_req *rq)
 		rq->api = SBX_API_AMAZON;
 		if (strcmp(p, "/orders/2026-01-01/orders") == 0)
 			rq->op = SBX_OP_SEARCH_ORDERS;
-		else if (strncmp(p, "/orders/2026-01-01/orders/", 26) == 0 && p[26] != '\0' &&
-		         strchr(p + 26, '/') == NULL)
+		else if (tail_is_id(p, "/orders/2026-01-01/orders/"))
 			rq->op = SBX_OP_GET_ORDER;
+	} else if (strncmp(p, "/finances/", 10) == 0) {
+		rq->api = SBX_API_AMAZON;
+		if (strcmp(p, "/finances/v0/financialEvents") == 0)
+			rq->op = SBX_OP_LIST_FIN_EVENTS;
+		else if (strncmp(p, "/finances/v0/orders/", 20) == 0 && p[20] != '/' &&
+		         strchr(p + 20, '/') != NULL && strcmp(strchr(p + 20, '/'), "/financialEvents") == 0)
+			rq->op = SBX_OP_LIST_FIN_EVENTS_BY_ORDER;
+	} else if (strncmp(p, "/feeds/", 7) == 0) {
+		rq->api = SBX_API_AMAZON;
+		if (strcmp(p, "/feeds/2021-06-30/documents") == 0)
+			rq->op = SBX_OP_CREATE_FEED_DOC;
+		else if (strcmp(p, "/feeds/2021-06-30/feeds") == 0)
+			rq->op = SBX_OP_CREATE_FEED;
+		else if (tail_is_id(p, "/feeds/2021-06-30/feeds/"))
+			rq->op = SBX_OP_GET_FEED;
+		else if (tail_is_id(p, "/feeds/2021-06-30/documents/"))
+			rq->op = SBX_OP_GET_FEED_DOC;
+	} else if (tail_is_id(p, "/_upload/")) {
+		rq->api = SBX_API_S3;
+		rq->op = SBX_OP_DOC_UPLOAD;
+	} else if (tail_is_id(p, "/_download/")) {
+		rq->api = SBX_API_S3;
+		rq->op = SBX_OP_DOC_DOWNLOAD;
 	} else if (strncmp(p, "/services/rest/", 15) == 0) {
 		rq->api = SBX_API_NETSUITE;
 		if (strcmp(p, "/services/rest/auth/oauth2/v1/token") == 0)
@@ -316,6 +369,10 @@ api_handle(struct sbx *sb, struct srv_conn *c, struct sbx_reply *rp)
 
 	if (rq->api == SBX_API_AMAZON || rq->api == SBX_API_LWA) {
 		sbx_amazon_handle(sb, rq, rp);
+		return;
+	}
+	if (rq->api == SBX_API_S3) {
+		sbx_feeds_s3(sb, rq, rp);
 		return;
 	}
 	if (rq->api != SBX_API_NETSUITE) {
@@ -394,6 +451,9 @@ conn_answer(struct sbx *sb, struct srv_conn *c)
 	if (c->too_big) {
 		if (rq->api == SBX_API_NETSUITE)
 			sbx_reply_ns_error(&rp, 413, "INVALID_REQUEST", "The request body is too large.", NULL);
+		else if (rq->api == SBX_API_S3)
+			sbx_reply_s3_error(&rp, 400, "EntityTooLarge",
+			                   "Your proposed upload exceeds the maximum allowed size");
 		else
 			sbx_reply_amazon_error(&rp, 413, "InvalidInput", "The request body is too large.");
 		goto send;

@@ -19,6 +19,7 @@ sbx_init(struct sbx *sb)
 	sb->limits = 1;
 	sb->ns_concurrency_limit = 5;
 	sb->next_record_id = 1000;
+	sb->feed_delay_ms = 2000;
 	for (i = 0; i < SBX_OP__COUNT; i++) {
 		atomic_init(&sb->requests[i], 0);
 		atomic_init(&sb->throttled[i], 0);
@@ -94,6 +95,8 @@ sbx_free(struct sbx *sb)
 		free(t);
 	}
 	free(sb->rtypes);
+	sbx_finances_free(sb);
+	sbx_feeds_free(sb);
 	sbx_map_free(&sb->tokens, free);
 	sbx_map_free(&sb->nonces, NULL);
 	free(sb->faults);

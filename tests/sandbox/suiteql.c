@@ -29,7 +29,7 @@ static const struct {
 	{ "returnAuthorization", "RtnAuth" }, { "customerRefund", "CustRfnd" },
 	{ "customerDeposit", "CustDep" }, { "customerPayment", "CustPymt" },
 	{ "deposit", "Deposit" }, { "journalEntry", "Journal" }, { "itemFulfillment", "ItemShip" },
-	{ "estimate", "Estimate" },
+	{ "estimate", "Estimate" }, { "itemReceipt", "ItemRcpt" },
 };
 
 /* ---- evaluation ------------------------------------------------------------------- */
