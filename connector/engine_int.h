@@ -34,6 +34,9 @@ struct engine {
 };
 
 int engine_stopping(const struct engine *e);
+/* Seconds before a transient failure's next try: 1 min doubling per
+ * attempt up to 6 h, on the (time-scaled) clock. */
+int64_t engine_retry_delay(const struct engine *e, uint32_t attempts);
 /* Load [connector] refund_rules (NULL *out when not configured) checked
  * against the adapters' vocabularies. */
 int engine_load_rules(struct refund_rules **out, const struct conf_section *cs,

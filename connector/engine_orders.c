@@ -52,8 +52,8 @@ engine_order_external_id(const struct engine *e, const char *order_id, char *out
 
 /* Seconds before a transient failure is retried: 1 min doubling per
  * attempt up to 6 h, on the connector's (time-scaled) clock. */
-static int64_t
-retry_delay(const struct engine *e, uint32_t attempts)
+int64_t
+engine_retry_delay(const struct engine *e, uint32_t attempts)
 {
 	int64_t d = 60;
 
@@ -231,7 +231,7 @@ put_failure(struct state_txn *t, const struct engine *e, const struct work *w,
 	if (!w->had_failure)
 		f.first = now;
 	f.last = now;
-	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + retry_delay(e, f.attempts) : 0;
+	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + engine_retry_delay(e, f.attempts) : 0;
 	return state_failure_put(t, &f);
 }
 
@@ -494,7 +494,7 @@ get_fail_fn(struct state_txn *t, void *ud)
 	f.code = g->rc;
 	f.http_status = g->err->http_status;
 	f.fclass = sc_code_is_transient(g->rc) ? FAILURE_TRANSIENT : FAILURE_PERMANENT;
-	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + retry_delay(g->e, f.attempts) : 0;
+	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + engine_retry_delay(g->e, f.attempts) : 0;
 	state_strlcpy(f.message, g->err->msg, sizeof(f.message));
 	state_strlcpy(f.remote, g->err->remote, sizeof(f.remote));
 	return state_failure_put(t, &f);

@@ -56,18 +56,6 @@ engine_refund_key(const char *order_id, const char *refund_id, char *out, size_t
 	snprintf(out, n, "%s/%s", order_id, refund_id);
 }
 
-static int64_t
-rretry_delay(const struct engine *e, uint32_t attempts)
-{
-	int64_t d = 60;
-
-	while (attempts-- > 1 && d < 6 * 3600)
-		d *= 2;
-	if (d > 6 * 3600)
-		d = 6 * 3600;
-	return (int64_t)((double)d / e->time_scale);
-}
-
 /* ---- plan --------------------------------------------------------------- */
 
 /* Marketplace fees are not the buyer's money: they belong to settlements,
@@ -306,7 +294,7 @@ rput_failure(struct state_txn *t, const struct engine *e, const struct rwork *w,
 	if (!w->had_failure)
 		f.first = now;
 	f.last = now;
-	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + rretry_delay(e, f.attempts) : 0;
+	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + engine_retry_delay(e, f.attempts) : 0;
 	return state_failure_put(t, &f);
 }
 
