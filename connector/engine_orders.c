@@ -270,6 +270,9 @@ commit_fn(struct state_txn *t, void *ud)
 			nb.status = BINDING_SYNCED;
 			nb.synced = now;
 			nb.detail[0] = '\0';
+			nb.amount = w->o->total;
+			state_strlcpy(nb.currency, w->o->currency, sizeof(nb.currency));
+			nb.exponent = w->o->exponent;
 			if ((rc = state_failure_del(t, KIND_ORDER, w->o->id)) < 0)
 				return rc;
 		} else {

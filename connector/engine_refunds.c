@@ -14,6 +14,7 @@
  */
 #include "connector/engine_int.h"
 #include "connector/log.h"
+#include "connector/money.h"
 #include "connector/timeutil.h"
 
 #include <stdio.h>
@@ -82,6 +83,55 @@ refund_buyer_total(const struct refund *r)
 			if (!component_is_fee(r->lines[i].comps[j].type))
 				t += r->lines[i].comps[j].amount;
 	return t;
+}
+
+struct refunded_q {
+	const char *order_id;
+	const char *skip;                /* this refund's own key */
+	int64_t sum;                     /* buyer totals of its refunds, <= 0 */
+};
+
+static int
+refunded_binding(const struct binding *b, void *ud)
+{
+	struct refunded_q *q = ud;
+
+	if (b->status == BINDING_SYNCED && strcmp(b->order_id, q->order_id) == 0 &&
+	    strcmp(b->id, q->skip) != 0)
+		q->sum += b->amount;
+	return 0;
+}
+
+/* The refunds of an order can never add up to more than was charged. */
+static int
+over_refund(struct state_txn *t, struct rbatch *b, size_t upto, struct rwork *w)
+{
+	struct refunded_q q = { w->r->order_id, w->key, 0 };
+	int64_t mine = refund_buyer_total(w->r), total;
+	char charged[32], before[32], this_one[32];
+	size_t i;
+	int rc;
+
+	if (w->order.amount <= 0 || strcmp(w->order.currency, w->r->currency) != 0)
+		return 0;   /* amount of the order unknown (synced by an older version) */
+	if ((rc = state_binding_each(t, KIND_REFUND, refunded_binding, &q)) < 0)
+		return rc;
+	for (i = 0; i < upto; i++)
+		if (b->w[i].action == RACT_CREATE &&
+		    strcmp(b->w[i].r->order_id, w->r->order_id) == 0)
+			q.sum += refund_buyer_total(b->w[i].r);
+	total = q.sum + mine;
+	if (-total <= w->order.amount)
+		return 0;
+	money_format(charged, sizeof(charged), w->order.amount, w->order.exponent);
+	money_format(before, sizeof(before), -q.sum, w->r->exponent);
+	money_format(this_one, sizeof(this_one), -mine, w->r->exponent);
+	w->action = RACT_FAIL;
+	w->rc = sc_error_set(&w->err, SC_EINVALID,
+	    "refund %s of order %s would take its refunds past what was charged: "
+	    "%s %s charged, %s refunded before, %s in this refund", w->r->id,
+	    w->r->order_id, charged, w->order.currency, before, this_one);
+	return 1;
 }
 
 struct echo_q {
@@ -211,6 +261,10 @@ rplan_fn(struct state_txn *t, void *ud)
 			w->rc = rc;
 			continue;
 		}
+		if ((rc = over_refund(t, b, i, w)) < 0)
+			return rc;
+		if (rc == 1)
+			continue;
 		w->action = RACT_CREATE;
 	}
 	return 0;
@@ -339,6 +393,9 @@ rcommit_fn(struct state_txn *t, void *ud)
 			snprintf(nb.detail, sizeof(nb.detail),
 			         "the marketplace's record of %s %s, sent to it from the ERP",
 			         eb.erp_type, eb.erp_id);
+			nb.amount = refund_buyer_total(w->r);
+			state_strlcpy(nb.currency, w->r->currency, sizeof(nb.currency));
+			nb.exponent = w->r->exponent;
 			snprintf(eb.detail, sizeof(eb.detail), "accepted: the marketplace shows it "
 			         "as its refund %s", w->r->id);
 			eb.status = BINDING_SYNCED;   /* the marketplace has it: accepted */
@@ -359,6 +416,9 @@ rcommit_fn(struct state_txn *t, void *ud)
 			memcpy(nb.hash, w->hash, sizeof(nb.hash));
 			nb.status = BINDING_SYNCED;
 			nb.synced = now;
+			nb.amount = refund_buyer_total(w->r);
+			state_strlcpy(nb.currency, w->r->currency, sizeof(nb.currency));
+			nb.exponent = w->r->exponent;
 			snprintf(nb.detail, sizeof(nb.detail), "%s (%s, line %d)",
 			         w->match.rule, mapping_refund_rules_path(b->e->rules),
 			         w->match.line);

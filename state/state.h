@@ -12,6 +12,9 @@
  *
  * Values are fixed-layout structs prefixed by a version byte; a value whose
  * version or size is unknown reads as SC_EMALFORMED, never as garbage.
+ * Structs only ever grow at their end: a record written by an older
+ * connector (shorter, down to its first layout) reads with the newer
+ * fields zero.
  *
  * Locking: state_open(..., STATE_LOCK) takes an exclusive flock(2) on
  * DIR/lock without waiting. If another process holds it: SC_ELOCKED and the
@@ -135,6 +138,10 @@ struct binding {
 	int64_t updated;                  /* last change of this binding */
 	int64_t synced;                   /* last successful write */
 	char detail[256];                 /* free text: feed id, waiting reason */
+	/* Appended in 0.2 (older records read with these zero): */
+	int64_t amount;                   /* order: its total; refund: the buyer's part */
+	char currency[4];                 /* of amount, "" when unknown */
+	int32_t exponent;
 };
 
 enum failure_class { FAILURE_TRANSIENT = 0, FAILURE_PERMANENT = 1 };

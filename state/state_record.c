@@ -12,6 +12,7 @@
 #include "state/state.h"
 #include "state/state_int.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define STATE_RECORD_V1 1   /* the struct's bytes as they are (still read) */
@@ -28,6 +29,7 @@ struct state_rec_type {
 	const char *name;      /* "binding", ... (messages) */
 	enum state_db db;
 	size_t size;
+	size_t min_size;       /* the first layout's size: shorter is malformed */
 	void (*terminate)(union state_rec *r);   /* NUL-terminate strings read back */
 };
 
@@ -77,6 +79,9 @@ binding_canon(struct binding *dst, const struct binding *src)
 	dst->updated = src->updated;
 	dst->synced = src->synced;
 	FIELD_COPY(dst, src, detail);
+	dst->amount = src->amount;
+	FIELD_COPY(dst, src, currency);
+	dst->exponent = src->exponent;
 }
 
 static void
@@ -88,6 +93,7 @@ binding_terminate(union state_rec *r)
 	FIELD_END(&r->b, erp_id);
 	FIELD_END(&r->b, external_id);
 	FIELD_END(&r->b, detail);
+	FIELD_END(&r->b, currency);
 }
 
 static void
@@ -139,13 +145,16 @@ intent_terminate(union state_rec *r)
 }
 
 static const struct state_rec_type rec_binding = {
-	"binding", STATE_DB_BINDING, sizeof(struct binding), binding_terminate
+	"binding", STATE_DB_BINDING, sizeof(struct binding),
+	offsetof(struct binding, amount), binding_terminate
 };
 static const struct state_rec_type rec_failure = {
-	"failure", STATE_DB_FAILURE, sizeof(struct failure), failure_terminate
+	"failure", STATE_DB_FAILURE, sizeof(struct failure), sizeof(struct failure),
+	failure_terminate
 };
 static const struct state_rec_type rec_intent = {
-	"intent", STATE_DB_INTENT, sizeof(struct intent), intent_terminate
+	"intent", STATE_DB_INTENT, sizeof(struct intent), sizeof(struct intent),
+	intent_terminate
 };
 
 /* ---- generic record operations ------------------------------------------ */
@@ -196,9 +205,10 @@ zrle_encode(unsigned char *out, const unsigned char *in, size_t n)
 	return o;
 }
 
-/* 0 when `in` decodes to exactly n bytes, -1 otherwise. */
+/* 0 when `in` decodes to at most n bytes (*got of them), -1 otherwise. */
 static int
-zrle_decode(unsigned char *out, size_t n, const unsigned char *in, size_t len)
+zrle_decode(unsigned char *out, size_t n, const unsigned char *in, size_t len,
+            size_t *got)
 {
 	size_t i = 0, o = 0;
 
@@ -215,7 +225,8 @@ zrle_decode(unsigned char *out, size_t n, const unsigned char *in, size_t len)
 		o += in[i + 1];
 		i += 2;
 	}
-	return o == n ? 0 : -1;
+	*got = o;
+	return 0;
 }
 
 /* Check and copy a stored value into *out. */
@@ -228,12 +239,16 @@ rec_decode(struct state_txn *t, const struct state_rec_type *ty,
 
 	int ok = 0;
 
-	if (val->mv_size == 1 + ty->size && v[0] == STATE_RECORD_V1) {
-		memcpy(out, v + 1, ty->size);
+	memset(out, 0, ty->size);   /* fields newer than the record read as zero */
+	if (val->mv_size >= 1 + ty->min_size && val->mv_size <= 1 + ty->size &&
+	    v[0] == STATE_RECORD_V1) {
+		memcpy(out, v + 1, val->mv_size - 1);
 		ok = 1;
 	} else if (val->mv_size >= 1 && v[0] == STATE_RECORD_V2) {
-		ok = zrle_decode((unsigned char *)out, ty->size, v + 1,
-		                 val->mv_size - 1) == 0;
+		size_t got = 0;
+
+		ok = zrle_decode((unsigned char *)out, ty->size, v + 1, val->mv_size - 1,
+		                 &got) == 0 && got >= ty->min_size;
 	}
 	if (!ok) {
 		return state__txn_fail(t, sc_error_set(t->err, SC_EMALFORMED,

@@ -186,6 +186,30 @@ check "the malformed event is a failure naming it" python3 -c "
 import json,sys; f=[x for x in json.loads(sys.argv[1]) if '77700000000009' in x['id']]
 sys.exit(not (f and f[0]['class']=='permanent'))" "$fout"
 
+echo "== a refund that would take an order past what was charged fails with the figures"
+python3 - "$new_order" <<'PY' | curl -sf -X POST "$SANDBOX_URL/_sandbox/amazon/financial-events" -d @- > /dev/null
+import decimal, json, os, sys, urllib.request
+oid = sys.argv[1]
+o = json.load(urllib.request.urlopen(os.environ["SANDBOX_URL"] + "/_sandbox/amazon/orders/" + oid))
+it = o["orderItems"][0]
+cur = o["proceeds"]["grandTotal"]["currencyCode"]
+too_much = decimal.Decimal(o["proceeds"]["grandTotal"]["amount"])   # plus what was refunded already
+ev = {"AmazonOrderId": oid, "MarketplaceName": "Amazon.com",
+      "ShipmentItemAdjustmentList": [{"SellerSKU": it["product"]["sellerSku"],
+          "OrderItemId": it["orderItemId"], "OrderAdjustmentItemId": "77700000000005",
+          "QuantityShipped": 1,
+          "ItemChargeAdjustmentList": [{"ChargeType": "Principal",
+              "ChargeAmount": {"CurrencyCode": cur, "CurrencyAmount": str(-too_much)}}]}]}
+print(json.dumps({"events": [{"type": "refund", "event": ev}]}))
+PY
+sleep 3
+run_connector out code -c "$conf" sync
+run_connector fout fcode -c "$conf" failures --json
+check "the over-refund is a failure with the figures" python3 -c "
+import json,sys; f=[x for x in json.loads(sys.argv[1]) if x['id'].endswith('/77700000000005')]
+sys.exit(not (f and 'past what was charged' in f[0]['message'] and 'charged' in f[0]['message']))" "$fout"
+check "and nothing was created for it in NetSuite" [ "$(for t in creditMemo customerRefund cashRefund; do nsrecords $t; done | python3 -c 'import sys; print(sys.stdin.read().count("77700000000005"))')" = 0 ]
+
 echo "== a refund of an order that failed waits, then goes through"
 python3 - "$order_bad" <<'PY' | curl -sf -X POST "$SANDBOX_URL/_sandbox/amazon/financial-events" -d @- > /dev/null
 import json, os, sys, urllib.request

@@ -627,7 +627,15 @@ stored_binding_has_version_byte_and_no_stray_bytes(void **state)
 		assert_int_equal(v[1 + i], 0);
 	for (i = offsetof(struct binding, attempts) + 4; i < offsetof(struct binding, first_seen); i++)
 		assert_int_equal(v[1 + i], 0);
-	for (i = offsetof(struct binding, detail); i < sizeof(struct binding); i++)
+	for (i = offsetof(struct binding, detail); i < offsetof(struct binding, amount); i++)
+		assert_int_equal(v[1 + i], 0);
+	/* Appended fields: the currency string's bytes past its NUL are zero,
+	 * and so is any padding before exponent or after it. */
+	for (i = offsetof(struct binding, currency) + strnlen((const char *)v + 1 +
+	         offsetof(struct binding, currency), 4) + 1;
+	     i < offsetof(struct binding, exponent); i++)
+		assert_int_equal(v[1 + i], 0);
+	for (i = offsetof(struct binding, exponent) + 4; i < sizeof(struct binding); i++)
 		assert_int_equal(v[1 + i], 0);
 }
 
@@ -938,6 +946,60 @@ bulk_fn(struct state_txn *t, void *ud)
 		state_binding_put(t, &b);
 	}
 	return 0;
+}
+
+static int
+get_short_fn(struct state_txn *t, void *ud)
+{
+	struct binding b;
+
+	(void)ud;
+	assert_int_equal(state_binding_get(t, KIND_ORDER, "OLD1", &b), 1);
+	assert_string_equal(b.erp_id, "77");
+	assert_int_equal(b.amount, 0);
+	assert_string_equal(b.currency, "");
+	assert_int_equal(state_binding_get(t, KIND_ORDER, "TOOSHORT", &b), SC_EMALFORMED);
+	return 0;
+}
+
+static void
+a_binding_written_before_amounts_existed_reads_with_them_zero(void **state)
+{
+	struct fx *f = *state;
+	struct binding old;
+	unsigned char v[1 + sizeof(struct binding)];
+	size_t oldsize = offsetof(struct binding, amount);
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	MDB_val k, val;
+
+	open_ok(f, 0, NULL);
+	state_close(f->st);
+	f->st = NULL;
+	/* The first layout, as version 1 (uncompressed) bytes. */
+	memset(&old, 0, sizeof(old));
+	old.kind = KIND_ORDER;
+	memcpy(old.id, "OLD1", 5);
+	memcpy(old.erp_id, "77", 3);
+	v[0] = 1;
+	memcpy(v + 1, &old, oldsize);
+	env = raw_open(f->dir);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "binding", 0, &dbi), 0);
+	k.mv_data = "OOLD1";
+	k.mv_size = 5;
+	val.mv_data = v;
+	val.mv_size = 1 + oldsize;
+	assert_int_equal(mdb_put(txn, dbi, &k, &val, 0), 0);
+	k.mv_data = "OTOOSHORT";
+	k.mv_size = 9;
+	val.mv_size = 1 + oldsize - 8;
+	assert_int_equal(mdb_put(txn, dbi, &k, &val, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	open_ok(f, STATE_RDONLY, NULL);
+	assert_int_equal(state_read(f->st, get_short_fn, NULL, &f->err), SC_EMALFORMED);
 }
 
 static void
@@ -1305,6 +1367,7 @@ main(void)
 		T(bindings_iterate_in_key_order_within_a_kind),
 		T(iteration_stops_on_1_and_aborts_on_a_negative_return),
 		T(stored_binding_has_version_byte_and_no_stray_bytes),
+		T(a_binding_written_before_amounts_existed_reads_with_them_zero),
 		T(a_corrupted_value_reads_as_malformed),
 		T(failure_round_trip_and_delete_while_iterating),
 		T(intent_put_iterate_and_delete),
