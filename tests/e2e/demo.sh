@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # demo.sh BUILD_DIR: the README's first command. Starts the sandbox with demo
 # data (63 Amazon orders in five marketplaces and currencies, one of them with
-# a SKU NetSuite does not know; a NetSuite account), then shows a day in the
-# life: sync, see what failed and why, map the SKU, sync again, a run with
-# nothing to do, one order's status. Stops the sandbox at the end.
+# a SKU NetSuite does not know, two refunds; a NetSuite account), then shows a
+# day in the life: sync (orders, then refunds as the example rules say), see
+# what failed and why, map the SKU, sync again, a run with nothing to do, one
+# order's status with its refund. Stops the sandbox at the end.
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 source "$(dirname "$0")/sandbox_env.sh"
 trap sandbox_stop EXIT
 sandbox_start --generate 60
 conf="$WORK/connector.conf"
-sed 's/^\[connector\]/[connector]\nlog_level = warn/' "$ROOT/conf/sandbox.conf" > "$conf"
+sed "s|^\[connector\]|[connector]\nlog_level = warn\nrefund_rules = $ROOT/conf/refund-rules.conf.example|" \
+    "$ROOT/conf/sandbox.conf" > "$conf"
 connector() { "$BUILD/bin/connector" -c "$conf" "$@"; }
 
 echo "== sandbox at $SANDBOX_URL, state in $CONNECTOR_STATE"
@@ -29,10 +31,13 @@ echo
 echo "== connector sync (nothing changed on Amazon since)"
 connector sync
 echo
-order=$(sandbox_seed_value amazon.orders.2.orderId 2>/dev/null || true)
+order=$(sandbox_seed_value amazon.orders.0.orderId 2>/dev/null || true)
 [ -n "$order" ] || order=$(curl -sf "$SANDBOX_URL/_sandbox/netsuite/records/salesOrder" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["otherRefNum"])')
 echo "== connector status $order"
 connector status "$order"
 echo
-echo "== NetSuite holds $(sandbox_count salesOrder) sales orders, one per Amazon order"
+echo "== connector mapping explain $order"
+connector mapping explain "$order"
+echo
+echo "== NetSuite holds $(sandbox_count salesOrder) sales orders, one per Amazon order, and $(sandbox_count customerRefund) customer refunds made from their invoices"
