@@ -11,6 +11,7 @@
 #include "connector/engine.h"
 #include "connector/engine_int.h"
 #include "connector/log.h"
+#include "connector/money.h"
 #include "connector/timeutil.h"
 #include "mapping/refund_rules.h"
 
@@ -43,6 +44,10 @@ usage(FILE *f)
 	    "  failures [--json]                  every record that failed, and why\n"
 	    "  check-config                       validate the conf file and exit\n"
 	    "  keys                               every conf key, its default and meaning\n"
+	    "  settlements [--json]               every known settlement: status, totals, balance\n"
+	    "  settle --file FILE [--post] [--json]\n"
+	    "                                     reconcile a settlement report downloaded by hand;\n"
+	    "                                     --post posts it (needs the conf)\n"
 	    "  mapping check                      validate the refund rules file\n"
 	    "  mapping explain ORDER_ID [REFUND]  which rule decides each refund, and why\n"
 	    "\n"
@@ -64,6 +69,9 @@ struct cli {
 	const char *arg;        /* ORDER_ID, or mapping's subcommand */
 	const char *arg2;       /* mapping explain: ORDER_ID */
 	const char *arg3;       /* mapping explain: REFUND_ID */
+	const char *file;       /* settle --file */
+	int conf_path_given;    /* -c was given */
+	int post;               /* settle --post */
 	int json;
 	int dry_run;
 	unsigned phases;
@@ -94,6 +102,12 @@ parse_args(struct cli *a, int argc, char **argv)
 			if (strcmp(a->log_format, "text") != 0 &&
 			    strcmp(a->log_format, "json") != 0)
 				return -1;
+		} else if (strcmp(s, "--file") == 0) {
+			if (++i == argc)
+				return -1;
+			a->file = argv[i];
+		} else if (strcmp(s, "--post") == 0) {
+			a->post = 1;
 		} else if (strcmp(s, "--json") == 0) {
 			a->json = 1;
 		} else if (strcmp(s, "--dry-run") == 0) {
@@ -105,6 +119,8 @@ parse_args(struct cli *a, int argc, char **argv)
 				a->phases = PHASE_ORDERS;
 			else if (strcmp(argv[i], "refunds") == 0)
 				a->phases = PHASE_REFUNDS;
+			else if (strcmp(argv[i], "settlements") == 0)
+				a->phases = PHASE_SETTLEMENTS;
 			else
 				return -1;
 		} else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
@@ -127,6 +143,7 @@ parse_args(struct cli *a, int argc, char **argv)
 	}
 	if (a->command == NULL)
 		return -1;
+	a->conf_path_given = a->conf_path != NULL;
 	if (a->conf_path == NULL)
 		a->conf_path = getenv("CONNECTOR_CONF");
 	if (a->conf_path == NULL)
@@ -543,6 +560,214 @@ cmd_keys(void)
 	return 0;
 }
 
+/* ---- settlements --------------------------------------------------------- */
+
+static void
+amount_str(char *out, size_t n, int64_t v, int exponent)
+{
+	if (money_format(out, n, v, exponent) < 0)
+		snprintf(out, n, "?");
+}
+
+static json_object *
+settlement_json(const struct settlement_state *s)
+{
+	json_object *o = json_object_new_object();
+	json_object *tot = json_object_new_object();
+	json_object *miss = json_object_new_array();
+	char buf[40], d[21];
+	uint32_t i;
+
+	json_object_object_add(o, "settlement_id", json_object_new_string(s->id));
+	json_object_object_add(o, "currency", json_object_new_string(s->currency));
+	time_format_iso8601(d, s->start);
+	json_object_object_add(o, "start_date", json_object_new_string(d));
+	time_format_iso8601(d, s->end);
+	json_object_object_add(o, "end_date", json_object_new_string(d));
+	time_format_iso8601(d, s->deposit);
+	json_object_object_add(o, "deposit_date", json_object_new_string(d));
+	amount_str(buf, sizeof(buf), s->total, s->exponent);
+	json_object_object_add(o, "total_amount", json_object_new_string(buf));
+	amount_str(buf, sizeof(buf), s->charges, s->exponent);
+	json_object_object_add(tot, "charges", json_object_new_string(buf));
+	amount_str(buf, sizeof(buf), s->refunds, s->exponent);
+	json_object_object_add(tot, "refunds", json_object_new_string(buf));
+	amount_str(buf, sizeof(buf), s->fees, s->exponent);
+	json_object_object_add(tot, "fees", json_object_new_string(buf));
+	amount_str(buf, sizeof(buf), s->adjustments, s->exponent);
+	json_object_object_add(tot, "adjustments", json_object_new_string(buf));
+	json_object_object_add(o, "totals", tot);
+	amount_str(buf, sizeof(buf), s->balance, s->exponent);
+	json_object_object_add(o, "balance", json_object_new_string(buf));
+	json_object_object_add(o, "status", json_object_new_string(settlement_status_name(s->status)));
+	for (i = 0; i < s->missing && i < STATE_SETTLEMENT_MISSING_MAX; i++)
+		json_object_array_add(miss, json_object_new_string(s->missing_ids[i]));
+	json_object_object_add(o, "missing_orders", miss);
+	json_object_object_add(o, "lines", json_object_new_int64(s->lines));
+	return o;
+}
+
+static void
+settlement_print(const struct settlement_state *s)
+{
+	char t[40], c[40], r[40], f[40], a[40], b[40], d1[11], d2[11], d3[11];
+
+	amount_str(t, sizeof(t), s->total, s->exponent);
+	amount_str(c, sizeof(c), s->charges, s->exponent);
+	amount_str(r, sizeof(r), s->refunds, s->exponent);
+	amount_str(f, sizeof(f), s->fees, s->exponent);
+	amount_str(a, sizeof(a), s->adjustments, s->exponent);
+	amount_str(b, sizeof(b), s->balance, s->exponent);
+	time_format_date(d1, s->start);
+	time_format_date(d2, s->end);
+	time_format_date(d3, s->deposit);
+	printf("settlement %s (%s to %s, deposit %s): %s\n", s->id, d1, d2, d3,
+	       settlement_status_name(s->status));
+	printf("  deposited %s %s = charges %s + refunds %s + fees %s + adjustments %s; "
+	       "balance %s (%lld rows)\n", t, s->currency, c, r, f, a, b, (long long)s->lines);
+	if (s->erp_id[0] != '\0')
+		printf("  posted as %s %s (external id %s)\n", s->erp_type, s->erp_id,
+		       s->external_id);
+	if (s->missing > 0) {
+		uint32_t i;
+
+		printf("  waiting for %u order(s):", (unsigned)s->missing);
+		for (i = 0; i < s->missing && i < STATE_SETTLEMENT_MISSING_MAX; i++)
+			printf(" %s", s->missing_ids[i]);
+		printf("%s\n", s->missing > STATE_SETTLEMENT_MISSING_MAX ? " ..." : "");
+	}
+	if (s->message[0] != '\0')
+		printf("  %s\n", s->message);
+}
+
+static int
+cmd_settlements(const struct cli *a, const struct conf *c, struct sc_error *err)
+{
+	struct engine_opts o;
+	struct engine *e = NULL;
+	struct settlement_state *all = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.state_dir = a->state_dir;
+	o.read_only = 1;
+	if ((rc = engine_open(&e, c, &o, err)) < 0) {
+		print_error(err);
+		return 1;
+	}
+	rc = engine_settlement_list(engine_state(e), &all, &n, err);
+	engine_close(e);
+	if (rc < 0) {
+		print_error(err);
+		return 1;
+	}
+	if (a->json) {
+		json_object *arr = json_object_new_array();
+
+		for (i = 0; i < n; i++)
+			json_object_array_add(arr, settlement_json(&all[i]));
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+		                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	} else if (n == 0) {
+		printf("no settlements yet\n");
+	} else {
+		for (i = 0; i < n; i++)
+			settlement_print(&all[i]);
+	}
+	free(all);
+	return 0;
+}
+
+/* settle --file: the conf is only needed with --post. */
+static int
+cmd_settle(const struct cli *a, struct sc_error *err)
+{
+	const struct marketplace_ops *mkt = adapter_marketplaces[0];
+	struct account_map *map = NULL;
+	struct settlement_state s;
+	struct reconcile *rec = NULL;
+	struct conf *c = NULL;
+	struct engine *e = NULL;
+	struct state *st = NULL;
+	int rc, code = 1;
+
+	if (a->file == NULL) {
+		usage(stderr);
+		return 1;
+	}
+	if (a->post) {
+		struct engine_opts o;
+
+		if (load_conf(&c, a, err) < 0)
+			goto fail;
+		memset(&o, 0, sizeof(o));
+		o.state_dir = a->state_dir;
+		o.lock = 1;
+		if ((rc = engine_open(&e, c, &o, err)) < 0) {
+			if (rc == SC_ELOCKED) {
+				printf("connector: %s; try again when it is done\n", err->msg);
+				code = 1;
+				goto done;
+			}
+			goto fail;
+		}
+		mkt = e->mkt;
+		st = engine_state(e);
+		if ((rc = engine_settlement_process(mkt, e->accounts, st, a->file, &s, &rec, err)) < 0)
+			goto fail;
+	} else {
+		const char *conf_path = a->conf_path_given ? a->conf_path : NULL;
+
+		if (conf_path != NULL && load_conf(&c, a, err) < 0)
+			goto fail;
+		if ((rc = engine_load_accounts(&map, conf_section(c, "connector"), err)) < 0)
+			goto fail;
+		if (a->state_dir != NULL || c != NULL) {
+			const char *dir = a->state_dir ? a->state_dir :
+			                  conf_get(conf_section(c, "connector"), "state_dir");
+			rc = state_open(&st, dir, STATE_RDONLY, NULL, err);
+			if (rc == SC_ENOTFOUND)
+				st = NULL;   /* a fresh state: every order is missing */
+			else if (rc < 0)
+				goto fail;
+		}
+		if ((rc = engine_settlement_process(mkt, map, st, a->file, &s, &rec, err)) < 0)
+			goto fail;
+	}
+	if (a->post && s.status == SETTLEMENT_RECONCILED) {
+		if ((rc = engine_settlement_post(e, &s, rec, err)) < 0)
+			goto fail;
+	} else if (a->post) {
+		if ((rc = engine_settlement_store(e, &s, err)) < 0)
+			goto fail;
+	}
+	if (a->json) {
+		json_object *o = settlement_json(&s);
+
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+		                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		settlement_print(&s);
+	}
+	code = s.status == SETTLEMENT_RECONCILED || s.status == SETTLEMENT_POSTED ? 0 : 2;
+	goto done;
+fail:
+	print_error(err);
+	code = 1;
+done:
+	reconcile_free(rec);
+	mapping_account_map_free(map);
+	if (e != NULL)
+		engine_close(e);
+	else
+		state_close(st);
+	conf_free(c);
+	return code;
+}
+
 /* ---- mapping ------------------------------------------------------------ */
 
 static int
@@ -703,6 +928,8 @@ cli_main(int argc, char **argv)
 	}
 	if (strcmp(a.command, "keys") == 0)
 		return cmd_keys();
+	if (strcmp(a.command, "settle") == 0)
+		return cmd_settle(&a, &err);
 	if (strcmp(a.command, "mapping") == 0) {
 		if (a.arg == NULL || (strcmp(a.arg, "check") != 0 && strcmp(a.arg, "explain") != 0)) {
 			usage(stderr);
@@ -718,7 +945,8 @@ cli_main(int argc, char **argv)
 		return rc;
 	}
 	if (strcmp(a.command, "sync") != 0 && strcmp(a.command, "status") != 0 &&
-	    strcmp(a.command, "failures") != 0 && strcmp(a.command, "check-config") != 0) {
+	    strcmp(a.command, "failures") != 0 && strcmp(a.command, "check-config") != 0 &&
+	    strcmp(a.command, "settlements") != 0) {
 		fprintf(stderr, "connector: unknown command `%s`\n", a.command);
 		usage(stderr);
 		return 1;
@@ -733,6 +961,8 @@ cli_main(int argc, char **argv)
 		rc = cmd_status(&a, c, &err);
 	else if (strcmp(a.command, "failures") == 0)
 		rc = cmd_failures(&a, c, &err);
+	else if (strcmp(a.command, "settlements") == 0)
+		rc = cmd_settlements(&a, c, &err);
 	else
 		rc = cmd_check_config(&a, c, &err);
 	conf_free(c);

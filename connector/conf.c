@@ -51,6 +51,8 @@ static const struct conf_key connector_keys[] = {
 	{ "time_scale", 0, "1", "rate-limit clock factor; >1 only against the sandbox" },
 	{ "http_timeout_seconds", 0, "60", "whole-request timeout" },
 	{ "http_retries", 0, "5", "retries of one request on 429, 5xx and network errors" },
+	{ "settlement_map", 0, NULL,
+	  "settlement account map file (default: the built-in Amazon map, all accounts named)" },
 	{ "refund_rules", 0, NULL,
 	  "file of rules that map marketplace refunds to ERP transactions (refunds sync when set)" },
 	{ NULL, 0, NULL, NULL }

@@ -40,12 +40,13 @@ parse_log_settings(const struct conf_section *s, struct sc_error *err)
 	return 0;
 }
 
-/* SHA-256 over the conf file and the refund rules file, hex: when it
- * differs from the last run's, permanent failures are tried again. */
+/* SHA-256 over the conf file, the refund rules and the settlement map, hex:
+ * when it differs from the last run's, permanent failures are tried again. */
 static void
-conf_fingerprint(const char *path, const char *rules_path, char out[65])
+conf_fingerprint(const char *path, const char *rules_path, const char *map_path,
+                 char out[65])
 {
-	const char *paths[2] = { path, rules_path };
+	const char *paths[3] = { path, rules_path, map_path };
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -55,7 +56,7 @@ conf_fingerprint(const char *path, const char *rules_path, char out[65])
 	out[0] = '\0';
 	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 		goto done;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		FILE *f = paths[i] != NULL ? fopen(paths[i], "rb") : NULL;
 
 		EVP_DigestUpdate(ctx, "\0", 1);
@@ -122,6 +123,17 @@ engine_load_rules(struct refund_rules **out, const struct conf_section *cs,
 }
 
 int
+engine_load_accounts(struct account_map **out, const struct conf_section *cs,
+                     struct sc_error *err)
+{
+	const char *path = cs != NULL ? conf_get(cs, "settlement_map") : NULL;
+
+	if (path != NULL && path[0] != '\0')
+		return mapping_account_map_load(out, path, err);
+	return mapping_account_map_builtin(out, err);
+}
+
+int
 engine_open(struct engine **out, const struct conf *c,
             const struct engine_opts *opts, struct sc_error *err)
 {
@@ -142,7 +154,8 @@ engine_open(struct engine **out, const struct conf *c,
 		goto fail;
 	dir = opts->state_dir != NULL ? opts->state_dir : conf_get(cs, "state_dir");
 	snprintf(e->state_dir, sizeof(e->state_dir), "%s", dir);
-	conf_fingerprint(conf_path(c), conf_get(cs, "refund_rules"), e->conf_fp);
+	conf_fingerprint(conf_path(c), conf_get(cs, "refund_rules"),
+	                 conf_get(cs, "settlement_map"), e->conf_fp);
 
 	if (opts->read_only) {
 		if ((rc = state_open(&e->st, e->state_dir, STATE_RDONLY, NULL, err)) < 0)
@@ -172,6 +185,8 @@ engine_open(struct engine **out, const struct conf *c,
 	if ((rc = sku_map_load(&e->skus, conf_section(c, "sku_map"), err)) < 0)
 		goto fail;
 	if ((rc = engine_load_rules(&e->rules, cs, e->mkt, e->erp, err)) < 0)
+		goto fail;
+	if ((rc = engine_load_accounts(&e->accounts, cs, err)) < 0)
 		goto fail;
 	if ((rc = open_http(&e->http_mkt, cs, 4, err)) < 0 ||
 	    (rc = open_http(&e->http_erp, cs, ENGINE_MAX_WORKERS, err)) < 0)
@@ -219,6 +234,7 @@ engine_close(struct engine *e)
 	http_client_free(e->http_erp);
 	sku_map_free(e->skus);
 	mapping_refund_rules_free(e->rules);
+	mapping_account_map_free(e->accounts);
 	state_close(e->st);
 	free(e);
 }
@@ -412,6 +428,10 @@ engine_sync(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 		if ((rc = engine_back_phase(e, sum, err)) < 0)
 			goto done;
 	}
+	if ((e->opts.phases & PHASE_SETTLEMENTS) && !engine_stopping(e)) {
+		if ((rc = engine_settlements_phase(e, sum, err)) < 0)
+			goto done;
+	}
 	/* Remember this conf: its permanent failures have had their retry. */
 	if (!e->opts.dry_run && e->conf_changed &&
 	    (rc = state_write(e->st, fp_write_fn, e->conf_fp, err)) < 0)
@@ -429,6 +449,7 @@ engine_exit_code(int rc, const struct sync_summary *sum)
 	if (rc < 0)
 		return 1;
 	if (sum->orders.failed > 0 || sum->refunds.failed > 0 || sum->back.failed > 0 ||
+	    sum->settlements.failed > 0 || sum->settlements.unbalanced > 0 ||
 	    sum->phase_error ||
 	    sum->stopped)
 		return 2;
@@ -466,12 +487,23 @@ engine_summary_print(const struct engine *e, const struct sync_summary *sum)
 		       (unsigned long long)sum->back.seen, (unsigned long long)sum->back.waiting,
 		       (unsigned long long)sum->back.created, (unsigned long long)sum->back.failed,
 		       e->opts.dry_run ? " [dry run: nothing written]" : "");
+	if (sum->settlements.ran)
+		printf("settlements: %llu fetched, %llu posted, %llu waiting for orders, "
+		       "%llu unbalanced, %llu failed, %llu looked at again%s\n",
+		       (unsigned long long)sum->settlements.fetched,
+		       (unsigned long long)sum->settlements.posted,
+		       (unsigned long long)sum->settlements.waiting,
+		       (unsigned long long)sum->settlements.unbalanced,
+		       (unsigned long long)sum->settlements.failed,
+		       (unsigned long long)sum->settlements.rechecked,
+		       e->opts.dry_run ? " [dry run: nothing written]" : "");
 	if (sum->intents_resolved > 0)
 		printf("recovered %llu interrupted write(s) from the previous run\n",
 		       (unsigned long long)sum->intents_resolved);
 	if (o->created + o->updated + o->failed + sum->refunds.created +
 	    sum->refunds.failed + sum->back.waiting + sum->back.created +
-	    sum->back.failed == 0 && !sum->phase_error)
+	    sum->back.failed + sum->settlements.posted + sum->settlements.failed +
+	    sum->settlements.unbalanced == 0 && !sum->phase_error)
 		printf("nothing to write: everything is already in sync\n");
 	if (o->failed + sum->refunds.failed + sum->back.failed > 0)
 		printf("%llu record(s) failed: see `connector failures`\n",

@@ -18,6 +18,9 @@
  *     order's record; a refund whose order is not synced waits for it.
  *     Then (engine_back.c) refunds people made in the ERP go back to the
  *     marketplace, once, never echoing the connector's own.
+ *  3. settlements phase (engine_settlements.c): settlements waiting for
+ *     orders are looked at again; new reports are fetched, reconciled to the
+ *     cent and posted as one journal each when everything adds up.
  *
  * Exit status (engine_exit_code): 0 every record done, 2 some records failed
  * (see `connector failures`), 1 the run could not happen.
@@ -37,6 +40,7 @@ struct engine;
 enum engine_phase {
 	PHASE_ORDERS = 1 << 0,
 	PHASE_REFUNDS = 1 << 1,     /* refunds, both directions */
+	PHASE_SETTLEMENTS = 1 << 2, /* settlement reports: reconcile, post */
 	PHASE_ALL = 0xff
 };
 
@@ -60,10 +64,16 @@ struct refund_counts {
 	int ran;                        /* the phase ran (rules configured, adapters able) */
 };
 
+struct settlement_counts {
+	uint64_t fetched, posted, waiting, unbalanced, failed, rechecked;
+	int ran;
+};
+
 struct sync_summary {
 	struct phase_counts orders;
 	struct refund_counts refunds;   /* marketplace -> ERP */
 	struct refund_counts back;      /* ERP -> marketplace: waiting = sent, awaiting the report */
+	struct settlement_counts settlements;
 	uint64_t intents_resolved;
 	int stopped;                    /* a signal ended the run early */
 	int phase_error;                /* a page could not be fetched */

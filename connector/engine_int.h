@@ -7,6 +7,8 @@
 
 #include "adapters/adapter.h"
 #include "connector/engine.h"
+#include "mapping/account_map.h"
+#include "mapping/reconcile.h"
 #include "mapping/refund_rules.h"
 #include "mapping/sku_map.h"
 #include "state/state.h"
@@ -28,6 +30,7 @@ struct engine {
 	void *mkt_self, *erp_self;
 	struct sku_map *skus;
 	struct refund_rules *rules;     /* NULL: no [connector] refund_rules */
+	struct account_map *accounts;   /* settlement account map (built-in unless set) */
 	int conf_changed;               /* conf or rules differ from the last run's */
 	double time_scale;
 	int workers;
@@ -47,6 +50,24 @@ int engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_er
 int engine_refunds_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
 int engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
 int engine_back_poll(struct engine *e, struct sync_summary *sum, struct sc_error *err);
+int engine_settlements_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
+/* Parse, reconcile and check one report file. *rec_out (reconcile_free)
+ * holds the totals and journal when 0 is returned; st NULL: every order
+ * counts as missing. */
+int engine_settlement_process(const struct marketplace_ops *mkt, const struct account_map *map,
+                              struct state *st, const char *path,
+                              struct settlement_state *out, struct reconcile **rec_out,
+                              struct sc_error *err);
+int engine_settlement_post(struct engine *e, struct settlement_state *s, struct reconcile *rec,
+                           struct sc_error *err);
+int engine_settlement_store(struct engine *e, const struct settlement_state *s,
+                            struct sc_error *err);
+/* Every settlement known, in id order; *out freed by the caller. */
+int engine_settlement_list(struct state *st, struct settlement_state **out, size_t *n,
+                           struct sc_error *err);
+/* [connector] settlement_map, else the built-in map. */
+int engine_load_accounts(struct account_map **out, const struct conf_section *cs,
+                         struct sc_error *err);
 /* The intent of a push a run was killed in: PENDING + a failure for a person. */
 int engine_back_intent_unknown(struct state_txn *t, const struct intent *in, int64_t now);
 /* Record the page's unparsable items as permanent failures of `kind`. */

@@ -170,6 +170,46 @@ struct intent {
 	int64_t created;
 };
 
+enum settlement_status {
+	SETTLEMENT_RECONCILED = 0,        /* adds up, not posted (yet) */
+	SETTLEMENT_UNBALANCED = 1,        /* does not add up: never posted */
+	SETTLEMENT_WAITING = 2,           /* waiting_for_orders: some orders not synced */
+	SETTLEMENT_POSTED = 3,
+	SETTLEMENT_ERROR = 4              /* could not be read or posted: see message */
+};
+
+#define STATE_SETTLEMENT_MISSING_MAX 16
+
+/* settlement db: settlement id -> what became of it. */
+struct settlement_state {
+	char id[STATE_ID_MAX];            /* settlement id (from the report) */
+	char report_id[STATE_ID_MAX];     /* marketplace report id ("" for settle --file) */
+	int32_t status;                   /* enum settlement_status */
+	char currency[4];
+	int32_t exponent;
+	int64_t start, end, deposit;      /* UTC */
+	int64_t total;                    /* the deposit, minor units */
+	int64_t charges, refunds, fees, adjustments;
+	int64_t balance;                  /* sum of detail rows - total */
+	int64_t lines;                    /* detail rows */
+	uint32_t missing;                 /* orders not synced (count) */
+	char missing_ids[STATE_SETTLEMENT_MISSING_MAX][32];   /* the first of them */
+	char erp_type[STATE_TYPE_MAX];
+	char erp_id[STATE_ERPID_MAX];     /* posted journal */
+	char external_id[STATE_EXTID_MAX];
+	char raw_path[512];               /* the report file kept next to the state */
+	char message[SC_ERROR_MSG_MAX];   /* why unbalanced / error */
+	int64_t first_seen, updated;
+};
+
+const char *settlement_status_name(int status);
+
+/* 1 found, 0 absent, <0 error; put overwrites; each in id order. */
+int state_settlement_get(struct state_txn *t, const char *id, struct settlement_state *out);
+int state_settlement_put(struct state_txn *t, const struct settlement_state *s);
+typedef int (*state_settlement_cb)(const struct settlement_state *s, void *ud);
+int state_settlement_each(struct state_txn *t, state_settlement_cb cb, void *ud);
+
 /* Lookups: 1 found (*out filled), 0 absent, <0 error (also sets t->rc).
  * Every call below is a no-op returning t->rc once t->rc is set. A kind of
  * 0 or an id that is empty or has no NUL within STATE_ID_MAX bytes:

@@ -23,6 +23,7 @@ union state_rec {
 	struct binding b;
 	struct failure f;
 	struct intent in;
+	struct settlement_state s;
 };
 
 struct state_rec_type {
@@ -143,6 +144,61 @@ intent_terminate(union state_rec *r)
 	FIELD_END(&r->in, erp_type);
 	FIELD_END(&r->in, external_id);
 }
+
+static void
+settlement_canon(struct settlement_state *dst, const struct settlement_state *src)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	FIELD_COPY(dst, src, id);
+	FIELD_COPY(dst, src, report_id);
+	dst->status = src->status;
+	FIELD_COPY(dst, src, currency);
+	dst->exponent = src->exponent;
+	dst->start = src->start;
+	dst->end = src->end;
+	dst->deposit = src->deposit;
+	dst->total = src->total;
+	dst->charges = src->charges;
+	dst->refunds = src->refunds;
+	dst->fees = src->fees;
+	dst->adjustments = src->adjustments;
+	dst->balance = src->balance;
+	dst->lines = src->lines;
+	dst->missing = src->missing;
+	for (i = 0; i < STATE_SETTLEMENT_MISSING_MAX; i++)
+		FIELD_COPY(dst, src, missing_ids[i]);
+	FIELD_COPY(dst, src, erp_type);
+	FIELD_COPY(dst, src, erp_id);
+	FIELD_COPY(dst, src, external_id);
+	FIELD_COPY(dst, src, raw_path);
+	FIELD_COPY(dst, src, message);
+	dst->first_seen = src->first_seen;
+	dst->updated = src->updated;
+}
+
+static void
+settlement_terminate(union state_rec *r)
+{
+	size_t i;
+
+	FIELD_END(&r->s, id);
+	FIELD_END(&r->s, report_id);
+	FIELD_END(&r->s, currency);
+	for (i = 0; i < STATE_SETTLEMENT_MISSING_MAX; i++)
+		FIELD_END(&r->s, missing_ids[i]);
+	FIELD_END(&r->s, erp_type);
+	FIELD_END(&r->s, erp_id);
+	FIELD_END(&r->s, external_id);
+	FIELD_END(&r->s, raw_path);
+	FIELD_END(&r->s, message);
+}
+
+static const struct state_rec_type rec_settlement = {
+	"settlement", STATE_DB_SETTLEMENT, sizeof(struct settlement_state),
+	sizeof(struct settlement_state), settlement_terminate
+};
 
 static const struct state_rec_type rec_binding = {
 	"binding", STATE_DB_BINDING, sizeof(struct binding),
@@ -561,6 +617,61 @@ state_intent_each(struct state_txn *t, state_intent_cb cb, void *ud)
 	struct intent_each_ctx c = { cb, ud };
 
 	return rec_each(t, &rec_intent, 0, intent_visit, &c);
+}
+
+/* ---- settlements -------------------------------------------------------- */
+
+const char *
+settlement_status_name(int status)
+{
+	switch (status) {
+	case SETTLEMENT_RECONCILED: return "reconciled";
+	case SETTLEMENT_UNBALANCED: return "unbalanced";
+	case SETTLEMENT_WAITING: return "waiting_for_orders";
+	case SETTLEMENT_POSTED: return "posted";
+	default: return "error";
+	}
+}
+
+int
+state_settlement_get(struct state_txn *t, const char *id, struct settlement_state *out)
+{
+	union state_rec r;
+	int rc = rec_get(t, &rec_settlement, KIND_SETTLEMENT, id, &r);
+
+	if (rc == 1)
+		*out = r.s;
+	return rc;
+}
+
+int
+state_settlement_put(struct state_txn *t, const struct settlement_state *s)
+{
+	union state_rec r;
+
+	settlement_canon(&r.s, s);
+	return rec_put(t, &rec_settlement, KIND_SETTLEMENT, s->id, &r);
+}
+
+struct settlement_each_ctx {
+	state_settlement_cb cb;
+	void *ud;
+};
+
+static int
+settlement_visit(const union state_rec *r, void *ctx)
+{
+	struct settlement_each_ctx *c = ctx;
+
+	return c->cb(&r->s, c->ud);
+}
+
+int
+state_settlement_each(struct state_txn *t, state_settlement_cb cb, void *ud)
+{
+	struct settlement_each_ctx c = { cb, ud };
+
+	return rec_each(t, &rec_settlement, KIND_SETTLEMENT, settlement_visit, &c);
 }
 
 /* ---- cursors ------------------------------------------------------------ */

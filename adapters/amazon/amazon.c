@@ -6,7 +6,8 @@
  * order_parse.c; the access token from Login with Amazon (lwa.c). Refunds
  * come from Finances v0 (finances.c, refund_parse.c); refunds made in the
  * ERP go out as payment adjustment feeds (feeds.c, feed_xml.c).
- * Fulfillments and settlements are later slots (NULL for now).
+ * Settlement reports are listed and downloaded with the Reports API
+ * (settlements.c) and parsed by settlement.c. Fulfillments are a later slot.
  */
 #include "adapters/amazon/amazon_int.h"
 
@@ -35,6 +36,10 @@
 #define AMAZON_FEED_GET_BURST 15
 #define AMAZON_FEED_DOC_GET_RATE 0.0222 /* getFeedDocument */
 #define AMAZON_FEED_DOC_GET_BURST 10
+#define AMAZON_REPORTS_RATE 0.0222      /* getReports */
+#define AMAZON_REPORTS_BURST 10
+#define AMAZON_REPORT_DOC_RATE 0.0167   /* getReportDocument */
+#define AMAZON_REPORT_DOC_BURST 15
 
 static const struct conf_key amazon_conf_keys[] = {
 	{ "endpoint", 0, "https://sellingpartnerapi-na.amazon.com",
@@ -244,6 +249,8 @@ amazon_close(void *vself)
 	ratelimit_free(self->rl_feed_create);
 	ratelimit_free(self->rl_feed_get);
 	ratelimit_free(self->rl_feed_doc_get);
+	ratelimit_free(self->rl_reports);
+	ratelimit_free(self->rl_report_doc);
 	free(self->merchant_id);
 	http_client_free(self->lwa_http);
 	amazon_secret_free(self->token);
@@ -297,6 +304,11 @@ amazon_open(void **out, const struct adapter_env *env, struct sc_error *err)
 	                        AMAZON_FEED_GET_BURST, self->time_scale)) < 0 ||
 	    (rc = ratelimit_new(&self->rl_feed_doc_get, "getFeedDocument",
 	                        AMAZON_FEED_DOC_GET_RATE, AMAZON_FEED_DOC_GET_BURST,
+	                        self->time_scale)) < 0 ||
+	    (rc = ratelimit_new(&self->rl_reports, "getReports", AMAZON_REPORTS_RATE,
+	                        AMAZON_REPORTS_BURST, self->time_scale)) < 0 ||
+	    (rc = ratelimit_new(&self->rl_report_doc, "getReportDocument",
+	                        AMAZON_REPORT_DOC_RATE, AMAZON_REPORT_DOC_BURST,
 	                        self->time_scale)) < 0) {
 		sc_error_set(err, rc, "amazon: cannot create the rate limiters");
 		goto done;
@@ -332,7 +344,7 @@ const struct marketplace_ops amazon_ops = {
 	.version = ADAPTER_OPS_VERSION,
 	.name = "amazon",
 	.id_prefix = "AMZ",
-	.caps = MKT_CAP_ORDERS | MKT_CAP_REFUNDS | MKT_CAP_REFUND_PUSH,
+	.caps = MKT_CAP_ORDERS | MKT_CAP_REFUNDS | MKT_CAP_REFUND_PUSH | MKT_CAP_SETTLEMENTS,
 	.conf_keys = amazon_conf_keys,
 
 	.open = amazon_open,                    /* conf, limiters, LWA client */
@@ -346,8 +358,8 @@ const struct marketplace_ops amazon_ops = {
 	.refunds_push = amazon__refunds_push,   /* payment adjustment feed (feeds.c) */
 	.submission_results = amazon__submission_results, /* getFeed + report */
 	.fulfillment_push = NULL,               /* later: confirmShipment */
-	.settlements_page = NULL,               /* later: Reports */
-	.settlement_fetch = NULL,
-	.settlement_parse = NULL,
+	.settlements_page = amazon__settlements_page, /* getReports (settlements.c) */
+	.settlement_fetch = amazon__settlement_fetch, /* getReportDocument + download */
+	.settlement_parse = amazon__settlement_parse, /* V2 flat file or XML (settlement.c) */
 	.refund_reasons = amazon_refund_reasons,
 };

@@ -60,6 +60,9 @@ struct amazon {
 	struct ratelimit *rl_feed_create;  /* createFeed */
 	struct ratelimit *rl_feed_get;     /* getFeed */
 	struct ratelimit *rl_feed_doc_get; /* getFeedDocument */
+	/* settlement reports (settlements.c) */
+	struct ratelimit *rl_reports;      /* getReports */
+	struct ratelimit *rl_report_doc;   /* getReportDocument */
 
 	pthread_mutex_t lock;          /* guards the three fields below */
 	char *token;                   /* secret; NULL when none cached */
@@ -303,5 +306,155 @@ int amazon__request(struct amazon *self, const char *op, struct ratelimit *rl,
                     const char *content_type, const char *body, size_t len,
                     int auth, int idempotent, struct http_response *out,
                     struct sc_error *err);
+
+
+/* ==== settlements: report files ==========================================
+ * settlement.c (the slot: source, format detection, date and amount
+ * parsers both formats share), settlement_v2.c (the V2 flat file),
+ * settlement_xml.c (the deprecated XML report). Both parsers stream: a
+ * fixed buffer of AMAZON_SETTLEMENT_BUF bytes (V2) or libxml2's streaming
+ * reader (XML); no allocation per row; memory does not grow with the file.
+ * Messages say "line N: ..." and never carry the path: the caller prefixes
+ * the file name. Lines reach the sink as they are read, so a caller must
+ * discard what it got when the parse returns an error (a bad row anywhere
+ * means the settlement is not posted). */
+
+/* Read size, and the longest V2 line accepted. */
+#define AMAZON_SETTLEMENT_BUF (1024 * 1024)
+/* Most columns a V2 header may have. */
+#define AMAZON_SETTLEMENT_MAXCOLS 256
+
+/* Where a report's bytes come from: `fd` (>= 0), else `mem[0..len)`, in
+ * pieces of at most `piece` bytes per read when piece > 0 (tests and fuzz
+ * targets cut the text at every place that way). The first bytes, read to
+ * detect the format, are kept in `head` and handed out first. */
+struct amazon_stl_src {
+	int fd;
+	const char *mem;
+	size_t len, pos, piece;
+	char head[256];
+	size_t nhead, headpos;
+};
+
+/* Up to n bytes into dst: the count, 0 at the end, SC_ERROR with err set
+ * on a read error. */
+long amazon__stl_read(struct amazon_stl_src *src, char *dst, size_t n,
+                      struct sc_error *err);
+
+/* marketplace_ops.settlement_parse: the file at `path`, V2 flat file or
+ * XML (first byte '<' after an optional BOM and white space). The header
+ * goes to sink->header once, before any line; then each detail line, in
+ * file order. A sink callback returning < 0 stops the parse with that code.
+ * Errors (SC_EMALFORMED unless said otherwise) name the line: "line 7:
+ * column `amount`: `12,3,4` is not an amount"; SC_ERROR "cannot open: ..."
+ * or "read error: ..." for the file itself; SC_ENOMEM. */
+int amazon__settlement_parse(const char *path, const struct settlement_sink *sink,
+                             struct sc_error *err);
+/* The same on data[0..len) (fuzz targets, tests), read in pieces of at
+ * most `piece` bytes (0: all at once); results do not depend on piece. */
+int amazon__settlement_parse_mem(const char *data, size_t len, size_t piece,
+                                 const struct settlement_sink *sink,
+                                 struct sc_error *err);
+
+/* The V2 flat file from src (settlement_v2.c). Columns are mapped by
+ * header name (trimmed, case-insensitive); required: settlement-id,
+ * settlement-start-date, settlement-end-date, deposit-date, total-amount,
+ * currency, transaction-type, order-id, amount-type, amount-description,
+ * amount; read when present: adjustment-id, sku, quantity-purchased,
+ * posted-date-time, else posted-date; others ignored. Line 1 is the header
+ * (a UTF-8 BOM and CRLF line ends tolerated), the first data row the
+ * summary, then one row per amount. Every row has as many columns as the
+ * header; a last line without newline is read when it is complete and is
+ * "truncated" otherwise. Blank lines are skipped. A detail row's currency
+ * and settlement-id, when not empty, must be the summary's. */
+int amazon__settlement_v2_run(struct amazon_stl_src *src,
+                              const struct settlement_sink *sink,
+                              struct sc_error *err);
+/* The old XML report from src (settlement_xml.c): libxml2's streaming
+ * reader, no network, no DTD, no entity substitution; a DOCTYPE anywhere
+ * is refused before libxml2 sees it. How elements become lines: the
+ * comment at the top of settlement_xml.c. */
+int amazon__settlement_xml_run(struct amazon_stl_src *src,
+                               const struct settlement_sink *sink,
+                               struct sc_error *err);
+
+/* A sink callback returned rc < 0 at `lineno`: keep the message the sink
+ * set in err (err->code == rc), prefixed "line N: " unless it names a line
+ * already, else say the reader stopped. Returns rc. */
+int amazon__stl_sink_failed(struct sc_error *err, int rc, long lineno);
+
+/* money_parse_locale() with a fast path for the plain shapes ("1234.56",
+ * "-12.30", "95,00", "818548"): same results, same codes, for any text. */
+int amazon__settlement_amount_parse(int64_t *out, const char *text, size_t len,
+                                    int exponent);
+/* A settlement date or time, UTC: "YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS UTC",
+ * "DD.MM.YYYY", "DD.MM.YYYY HH:MM:SS UTC", "MM/DD/YY", "MM/DD/YYYY", and
+ * whatever time_parse_iso8601 reads ("2026-03-06T08:52:26+00:00").
+ * Impossible dates are SC_EMALFORMED; two-digit years are 20YY. */
+int amazon__settlement_date_parse(int64_t *out, const char *text, size_t len);
+
+/* ==== settlements: Reports API 2021-06-30 ================================
+ * settlements.c: settlements_page (getReports, createdSince cursor,
+ * nextToken paging) and settlement_fetch (getReportDocument, the presigned
+ * download, gunzip, charset -> UTF-8, the file written atomically). */
+
+#define AMAZON_REPORTS_PATH "/reports/2021-06-30"
+#define AMAZON_SETTLEMENT_REPORT_TYPE "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
+#define AMAZON_REPORTS_PAGE_SIZE 100
+/* Each listing re-reads this far before the newest report seen (a report
+ * may turn DONE after a later one was listed); the engine skips what it
+ * has processed. overlap_seconds applies instead when it is longer. */
+#define AMAZON_SETTLEMENTS_REREAD (3 * 86400)
+/* Amazon keeps reports this long: createdSince never reaches further back. */
+#define AMAZON_REPORTS_RETENTION (90 * 86400 - 3600)
+/* What a download is in when its Content-Type declares no charset. */
+#define AMAZON_REPORT_DEFAULT_CHARSET "Cp1252"
+/* Largest report written (UTF-8 bytes): a bound against gzip bombs. */
+#define AMAZON_SETTLEMENT_MAX_BYTES (4ULL << 30)
+
+/* The settlements cursor (settlements.c's header comment has its text
+ * forms: "s1;since=T" and "s1;since=T;from=F;token=X"). */
+struct amazon_stl_cursor {
+	int64_t since;        /* newest createdTime seen; 0: none yet */
+	int64_t from;         /* mid-listing: the createdSince asked */
+	char token[sizeof(((struct page *)0)->cursor)];   /* "" between listings */
+};
+
+/* Decode `text` (NULL or "" -> all zero). SC_EMALFORMED for text this
+ * adapter did not write. */
+int amazon__stl_cursor_decode(struct amazon_stl_cursor *out, const char *text,
+                              struct sc_error *err);
+/* Encode into out[n]; SC_ENOSPACE when the token does not fit. */
+int amazon__stl_cursor_encode(char *out, size_t n, const struct amazon_stl_cursor *c,
+                              struct sc_error *err);
+
+/* marketplace_ops.settlements_page: items are struct settlement_ref *
+ * (malloc'd; item_free amazon__settlement_ref_free): id = reportId,
+ * document = reportDocumentId, created / start / end = createdTime /
+ * dataStartTime / dataEndTime (0 when absent). Reports of another type or
+ * not DONE are skipped; a DONE one without reportDocumentId or with a bad
+ * time goes to page->bad. page->more while Amazon gives a nextToken. */
+int amazon__settlements_page(void *self, const char *cursor, struct page *out,
+                             struct sc_error *err);
+void amazon__settlement_ref_free(void *ref);
+/* A getReports body into out (page_init'ed with amazon__settlement_ref_free):
+ * *newest raised to the newest createdTime added; *next_token = nextToken
+ * (caller frees) or NULL. SC_EMALFORMED when it is no getReports answer. */
+int amazon__reports_response_parse(struct page *out, char **next_token, int64_t *newest,
+                                   const char *body, size_t len, struct sc_error *err);
+
+/* marketplace_ops.settlement_fetch: getReportDocument, GET its url without
+ * the access token, gunzip when compressionAlgorithm is GZIP (or the bytes
+ * are gzip), convert from the Content-Type's charset (default
+ * AMAZON_REPORT_DEFAULT_CHARSET) to UTF-8, write `path`.tmp (0600), fsync,
+ * rename to `path`. Errors name the report id, never the URL; on error no
+ * file is left. SC_EMALFORMED for bytes that are not valid gzip or not
+ * valid in the charset (naming the byte), SC_ENOTSUP for an unknown
+ * charset or compression, SC_ERROR for the file system. */
+int amazon__settlement_fetch(void *self, const struct settlement_ref *ref, const char *path,
+                             struct sc_error *err);
+/* The charset parameter of a Content-Type value into out[n]: 1 found (a
+ * plain token: letters, digits, - _ . :), 0 none. */
+int amazon__charset_from_content_type(char *out, size_t n, const char *content_type);
 
 #endif

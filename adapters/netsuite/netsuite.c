@@ -6,7 +6,7 @@
  * external id (docs/NETSUITE.md s1); authentication is OAuth 2.0 client
  * credentials (oauth2.c) or TBA (oauth1.c). Refunds are transforms of the
  * order's record (refund.c); refunds made in NetSuite come back through
- * changes_page (changes.c). Settlements come in a later issue (NULL slot).
+ * changes_page (changes.c). Settlements become journal entries (journal.c).
  */
 #include "adapters/netsuite/netsuite_int.h"
 
@@ -119,6 +119,7 @@ netsuite_close(void *self)
 	netsuite__map_free(&ns->items);
 	netsuite__map_free(&ns->currencies);
 	netsuite__map_free(&ns->customers);
+	netsuite__map_free(&ns->accounts);
 	pthread_mutex_destroy(&ns->token_lock);
 	pthread_mutex_destroy(&ns->cache_lock);
 	free(ns);
@@ -352,7 +353,7 @@ static const char *const netsuite_refund_paths[] = {
 const struct erp_ops netsuite_ops = {
 	.version = ADAPTER_OPS_VERSION,
 	.name = "netsuite",
-	.caps = ERP_CAP_ORDERS | ERP_CAP_REFUNDS | ERP_CAP_CHANGES,
+	.caps = ERP_CAP_ORDERS | ERP_CAP_REFUNDS | ERP_CAP_CHANGES | ERP_CAP_SETTLEMENTS,
 	.conf_keys = netsuite_conf_keys,
 	.refund_types = netsuite_refund_types,
 	.open = netsuite_open,                   /* conf, key, caches */
@@ -361,7 +362,7 @@ const struct erp_ops netsuite_ops = {
 	.record_find = netsuite_record_find,     /* GET .../{type}/eid:{external id} */
 	.refund_create = netsuite__refund_create, /* !transform from the order (refund.c) */
 	.changes_page = netsuite__changes_page,  /* SuiteQL on lastmodifieddate (changes.c) */
-	.settlement_post = NULL,                 /* issue: settlements */
+	.settlement_post = netsuite__settlement_post, /* journalEntry by eid: (journal.c) */
 	.order_types = netsuite_order_types,
 	.refund_paths = netsuite_refund_paths,
 	.concurrency = netsuite_concurrency,

@@ -9,7 +9,8 @@
  * (NetSuite error bodies), cache.c (the per-run string maps), refund.c
  * (refund_create: transforms, read-back), refund_plan.c (the lines a refund
  * writes, differences), changes.c (changes_page: refunds made in NetSuite),
- * transactions.c (reading transactions back).
+ * transactions.c (reading transactions back), journal.c (settlement_post:
+ * journal entries).
  *
  * Threads: order_upsert, record_find and refund_create may run from
  * `concurrency` threads at once; changes_page from one. The token
@@ -107,6 +108,7 @@ struct netsuite {
 	struct netsuite_map currencies;  /* ISO code -> internal id */
 	struct netsuite_map customers;   /* customer external id -> internal id */
 	int currencies_loaded;
+	struct netsuite_map accounts;    /* account number -> internal id (journal.c) */
 };
 
 /* ---- oauth1.c: TBA ------------------------------------------------------ */
@@ -441,5 +443,34 @@ int netsuite__changes_page(void *self, const char *cursor, struct page *out,
                            struct sc_error *err);
 /* item_free of that page. */
 void netsuite__change_free(void *change);
+
+/* ---- journal.c: settlements as journal entries ----------------------------- */
+
+/* Check a posting can be written: a settlement id and currency, every line
+ * an account, at least one non-zero line, the lines summing to zero
+ * exactly. SC_EINVALID naming the settlement otherwise. */
+int netsuite__journal_check(const struct settlement_posting *p, const char *external_id,
+                            struct sc_error *err);
+/* The journalEntry JSON body (journal.c's header comment), appended to out.
+ * account_ids[i] is the internal id of p->lines[i] (unused for zero lines);
+ * subsidiary_id may be NULL. */
+int netsuite__journal_body(struct buf *out, const struct settlement_posting *p,
+                           const char *external_id, const char *currency_id,
+                           const char *subsidiary_id, const char *const *account_ids,
+                           struct sc_error *err);
+/* "SELECT id, acctnumber FROM account WHERE acctnumber = 'X'" (' doubled). */
+int netsuite__account_query(struct buf *out, const char *acctnumber);
+/* The internal id of a posting's account: looked up as an account number
+ * with SuiteQL once per run (cached); when no account has that number, a
+ * string of digits is the internal id itself. SC_EINVALID when neither
+ * (naming it), or when the number names more than one account. */
+int netsuite__account_resolve(struct netsuite *ns, const char *account, char *out, size_t n,
+                              struct sc_error *err);
+/* The settlement_post slot (self = struct netsuite *): PUT
+ * .../journalEntry/eid:{external_id}; out = the entry (type journalEntry,
+ * id from Location). */
+int netsuite__settlement_post(void *self, const struct settlement_posting *p,
+                              const char *external_id, struct erp_ref *out,
+                              struct sc_error *err);
 
 #endif

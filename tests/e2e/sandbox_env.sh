@@ -41,6 +41,7 @@ sandbox_start() {
   esac
   export SANDBOX_URL="http://${line#listening }"
   export CONNECTOR_STATE="$WORK/state"
+  export SANDBOX_CONF_DIR="$ROOT/conf"
   export SANDBOX_LWA_CLIENT_ID=$(sandbox_seed_value auth.amazon.client_id)
   export SANDBOX_LWA_CLIENT_SECRET=$(sandbox_seed_value auth.amazon.client_secret)
   export SANDBOX_LWA_REFRESH_TOKEN=$(sandbox_seed_value auth.amazon.refresh_token)

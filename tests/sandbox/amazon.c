@@ -1,8 +1,8 @@
 /* amazon.c: the SP-API side: the LWA token endpoint, Orders API 2026-01-01
  * searchOrders and getOrder, the documented token-bucket limits, and the
  * includedData data sets (amounts only come with the sets asked for).
- * Finances (finances.c) and Feeds (feeds.c) are dispatched from here after
- * auth and their rate limits. */
+ * Finances (finances.c), Feeds (feeds.c) and Reports (reports.c) are
+ * dispatched from here after auth and their rate limits. */
 #include "tests/sandbox/sandbox.h"
 #include "connector/error.h"
 
@@ -684,6 +684,10 @@ op_bucket(struct sbx *sb, enum sbx_op op, const char **method)
 	case SBX_OP_GET_FEED_DOC: return &sb->bucket_feed_doc_get;
 	case SBX_OP_CREATE_FEED_DOC: *method = "POST"; return &sb->bucket_feed_doc;
 	case SBX_OP_CREATE_FEED: *method = "POST"; return &sb->bucket_feed_create;
+	case SBX_OP_GET_REPORTS: return &sb->bucket_reports;
+	case SBX_OP_GET_REPORT: return &sb->bucket_report_get;
+	case SBX_OP_GET_REPORT_DOC: return &sb->bucket_report_doc;
+	case SBX_OP_CREATE_REPORT: *method = "POST"; return &sb->bucket_report_create;
 	default: return NULL;
 	}
 }
@@ -717,6 +721,8 @@ sbx_amazon_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 		amazon_get_order(sb, rq, rp);
 	else if (rq->op == SBX_OP_LIST_FIN_EVENTS || rq->op == SBX_OP_LIST_FIN_EVENTS_BY_ORDER)
 		sbx_finances_handle(sb, rq, rp);
+	else if (rq->op >= SBX_OP_GET_REPORTS && rq->op <= SBX_OP_GET_REPORT_DOC)
+		sbx_reports_handle(sb, rq, rp);
 	else
 		sbx_feeds_handle(sb, rq, rp);
 }

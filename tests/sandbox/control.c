@@ -1,7 +1,7 @@
 /* control.c: the control and inspection plane under /_sandbox/ (no auth,
- * never faulted or counted) and the stats object. Feeds, financial events
- * and the NetSuite refund have their handlers in feeds.c, finances.c and
- * nstransform.c. */
+ * never faulted or counted) and the stats object. Feeds, financial events,
+ * settlement reports and the NetSuite refund have their handlers in
+ * feeds.c, finances.c, reports.c and nstransform.c. */
 #include "tests/sandbox/sandbox.h"
 #include "connector/error.h"
 
@@ -13,7 +13,8 @@ static const char *const op_names[SBX_OP__COUNT] = {
 	"lwaToken", "searchOrders", "getOrder", "netsuiteToken", "recordGet",
 	"recordUpsert", "recordCreate", "recordUpdate", "recordTransform",
 	"suiteql", "listFinancialEvents", "listFinancialEventsByOrderId", "createFeedDocument",
-	"createFeed", "getFeed", "getFeedDocument", "documentUpload", "documentDownload", "other",
+	"createFeed", "getFeed", "getFeedDocument", "documentUpload", "documentDownload",
+	"getReports", "getReport", "createReport", "getReportDocument", "other",
 };
 
 json_object *
@@ -282,7 +283,11 @@ sbx_control_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 			reply_control_error(rp, 400, err);
 		else
 			sbx_reply_json(rp, 201, "{\"ok\":true}");
-	} else if (post && strcmp(p, "netsuite/refund") == 0)
+	} else if (get && strcmp(p, "amazon/settlement-reports") == 0)
+		sbx_reports_inspect(sb, rp);
+	else if (post && strcmp(p, "amazon/settlement-reports") == 0)
+		sbx_reports_control_add(sb, doc, rp);
+	else if (post && strcmp(p, "netsuite/refund") == 0)
 		sbx_transform_control_refund(sb, doc, rp);
 	else if (strcmp(rq->method, "DELETE") == 0 && strcmp(p, "faults") == 0) {
 		pthread_mutex_lock(&sb->lock);

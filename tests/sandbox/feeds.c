@@ -124,7 +124,28 @@ sbx_fdoc_add_result(struct sbx *sb, unsigned char *data, size_t len, char *out)
 	d->len = len;
 	d->uploaded = 1;
 	d->is_result = 1;
+	d->gzip = 1;
 	snprintf(d->content_type, sizeof d->content_type, "text/xml; charset=UTF-8");
+	snprintf(out, 48, "%s", d->id);
+	return 0;
+}
+
+int
+sbx_fdoc_add_report(struct sbx *sb, unsigned char *data, size_t len, int gzip,
+                    const char *content_type, char *out)
+{
+	struct sbx_fdoc *d = fdoc_new(sb);
+
+	if (d == NULL) {
+		free(data);
+		return SC_ENOMEM;
+	}
+	d->data = data;
+	d->len = len;
+	d->uploaded = 1;
+	d->is_report = 1;
+	d->gzip = gzip;
+	snprintf(d->content_type, sizeof d->content_type, "%s", content_type);
 	snprintf(out, 48, "%s", d->id);
 	return 0;
 }
@@ -160,6 +181,12 @@ url_make(struct buf *out, const struct sbx *sb, const char *kind, const char *id
 	buf_printf(out, "http://%s/_%s/%s?X-Amz-Expires-Ms=%" PRId64 "&X-Amz-Signature=%016" PRIx64
 	           "%s", sb->host_port, kind, id, expires, url_signature(sb, kind, id, expires),
 	           gzip_ce ? "&response-content-encoding=gzip" : "");
+}
+
+void
+sbx_fdoc_download_url(struct buf *out, const struct sbx *sb, const char *id, int gzip_ce)
+{
+	url_make(out, sb, "download", id, gzip_ce);
 }
 
 /* 0 when the URL's signature and expiry are good, else rp filled. */
@@ -228,7 +255,7 @@ sbx_feeds_s3(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 		return;
 	pthread_mutex_lock(&sb->lock);
 	d = sbx_fdoc_find(sb, id);
-	if (d == NULL || (!upload && !d->uploaded) || (upload && d->is_result)) {
+	if (d == NULL || (!upload && !d->uploaded) || (upload && (d->is_result || d->is_report))) {
 		pthread_mutex_unlock(&sb->lock);
 		sbx_reply_s3_error(rp, 404, "NoSuchKey", "The specified key does not exist.");
 		return;
@@ -259,7 +286,7 @@ sbx_feeds_s3(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 	buf_append(&rp->body, d->data, d->len);
 	rp->content_type = d->content_type;    /* documents live until exit */
 	pthread_mutex_unlock(&sb->lock);
-	rp->content_encoding = d->is_result && ce != NULL && strcmp(ce, "gzip") == 0 ? "gzip"
+	rp->content_encoding = d->gzip && ce != NULL && strcmp(ce, "gzip") == 0 ? "gzip"
 	                       : "identity";
 }
 
@@ -352,7 +379,7 @@ create_feed(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 	}
 	pthread_mutex_lock(&sb->lock);
 	d = sbx_fdoc_find(sb, doc);
-	if (d == NULL || d->is_result) {
+	if (d == NULL || d->is_result || d->is_report) {
 		pthread_mutex_unlock(&sb->lock);
 		sbx_reply_amazon_error(rp, 400, "InvalidInput", "Invalid inputFeedDocumentId.");
 		goto done;
@@ -413,6 +440,8 @@ get_feed_document(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 	pthread_mutex_lock(&sb->lock);
 	sbx_feeds_advance(sb);
 	d = sbx_fdoc_find(sb, id);
+	if (d != NULL && d->is_report)
+		d = NULL;               /* a report's document is no feed document */
 	if (d != NULL) {
 		rp->status = 200;
 		buf_puts(&rp->body, "{\"feedDocumentId\":");

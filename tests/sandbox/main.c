@@ -196,7 +196,7 @@ seed_load(struct sbx *sb, const char *path)
 {
 	json_object *doc = json_object_from_file(path), *auth = NULL, *amz = NULL, *ns = NULL;
 	json_object *a = NULL, *arr = NULL, *v = NULL;
-	char now[32], err[160];
+	char now[32], err[400];
 	int64_t shift = 0;
 	size_t i;
 	int rc = SC_EINVALID;
@@ -205,6 +205,17 @@ seed_load(struct sbx *sb, const char *path)
 		fprintf(stderr, "seed: %s: %s\n", path, json_util_get_last_err() ? json_util_get_last_err()
 		                                                               : "not a JSON object");
 		goto done;
+	}
+	{
+		const char *slash = strrchr(path, '/');
+
+		/* a settlement report's relative "file" is read from here */
+		sb->seed_dir = slash == NULL ? strdup(".") : slash == path ? strdup("/")
+		               : strndup(path, (size_t)(slash - path));
+		if (sb->seed_dir == NULL) {
+			rc = SC_ENOMEM;
+			goto done;
+		}
 	}
 	json_object_object_get_ex(doc, "auth", &auth);
 	if (json_object_object_get_ex(auth, "amazon", &a)) {
@@ -249,6 +260,20 @@ seed_load(struct sbx *sb, const char *path)
 			}
 		}
 	}
+	if (json_object_object_get_ex(amz, "settlement_reports", &arr)) {
+		if (!json_object_is_type(arr, json_type_array)) {
+			fprintf(stderr, "seed: amazon.settlement_reports must be an array\n");
+			rc = SC_EINVALID;
+			goto done;
+		}
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			if ((rc = sbx_reports_add(sb, json_object_array_get_idx(arr, i), shift, err,
+			                          sizeof err)) < 0) {
+				fprintf(stderr, "seed: amazon.settlement_reports[%zu]: %s\n", i, err);
+				goto done;
+			}
+		}
+	}
 	json_object_object_get_ex(doc, "netsuite", &ns);
 	if (json_object_object_get_ex(ns, "items", &arr)) {
 		for (i = 0; i < json_object_array_length(arr); i++) {
@@ -274,6 +299,20 @@ seed_load(struct sbx *sb, const char *path)
 				goto done;
 			}
 			if ((rc = sbx_currencies_put(sb, sbx_json_str(c, "id"), sbx_json_str(c, "symbol"))) < 0)
+				goto done;
+		}
+	}
+	if (json_object_object_get_ex(ns, "accounts", &arr)) {
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			json_object *ac = json_object_array_get_idx(arr, i);
+
+			if (sbx_json_str(ac, "id") == NULL) {
+				fprintf(stderr, "seed: netsuite.accounts[%zu] needs \"id\"\n", i);
+				rc = SC_EINVALID;
+				goto done;
+			}
+			if ((rc = sbx_accounts_put(sb, sbx_json_str(ac, "id"), sbx_json_str(ac, "acctnumber"),
+			                           sbx_json_str(ac, "name"), sbx_json_str(ac, "type"))) < 0)
 				goto done;
 		}
 	}
@@ -359,6 +398,7 @@ main(int argc, char **argv)
 	sbx_init(&sb);
 	sbx_finances_init(&sb);
 	sbx_feeds_init(&sb);
+	sbx_reports_init(&sb);
 	sbx_feedproc_global(1);
 	if (parse_args(&sb, &o, argc, argv) < 0)
 		goto done;

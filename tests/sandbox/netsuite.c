@@ -3,7 +3,7 @@
  * Writes are validated as NetSuite would (entity, currency and item
  * references must exist); `total` is the exact sum of the item lines'
  * `amount` (or quantity x rate), from the JSON number text. Transforms:
- * nstransform.c. */
+ * nstransform.c; journal entries' lines: nsjournal.c. */
 #include "tests/sandbox/sandbox.h"
 #include "connector/error.h"
 
@@ -235,6 +235,8 @@ sbx_netsuite_validate(struct sbx *sb, const char *type, json_object *body, int c
 		              "You must enter at least one line item for this transaction.");
 		return -1;
 	}
+	if (strcmp(type, "journalEntry") == 0)
+		return sbx_journal_validate(sb, body, creating, err);   /* nsjournal.c */
 	return 0;
 }
 
@@ -371,6 +373,8 @@ sbx_netsuite_record_object(struct sbx *sb, const struct sbx_record *r, int expan
 
 		add_ref_name(v, c ? c->symbol : NULL);
 	}
+	if (expand && strcmp(r->type, "journalEntry") == 0)
+		sbx_journal_ref_names(sb, o);
 	/* Sublists: links only, unless expanded. */
 	json_object_object_foreach(o, key, val) {
 		json_object *items = NULL;

@@ -20,10 +20,12 @@
  *   feeds.c    Feeds 2021-06-30: documents, presigned upload/download, feeds
  *   feedproc.c feed processing: POST_PAYMENT_ADJUSTMENT_DATA messages applied
  *   feedxml.c  the feed XML (feedproc.h), the processing report, gzip
+ *   reports.c  Reports 2021-06-30: settlement reports, their documents (Cp1252, gzip)
  *   generate.c deterministic synthetic orders
  *   nsauth.c   NetSuite OAuth 2.0 (JWT client assertion) and TBA
  *   netsuite.c NetSuite record API
  *   nstransform.c NetSuite !transform (allowed pairs) and the control refund
+ *   nsjournal.c NetSuite accounts and journal entries (lines balanced, accounts exist)
  *   suiteql.c  NetSuite SuiteQL subset (suiteql_parse.c: its parser)
  */
 #ifndef SBX_SANDBOX_H
@@ -229,6 +231,10 @@ enum sbx_op {
 	SBX_OP_GET_FEED_DOC,
 	SBX_OP_DOC_UPLOAD,
 	SBX_OP_DOC_DOWNLOAD,
+	SBX_OP_GET_REPORTS,
+	SBX_OP_GET_REPORT,
+	SBX_OP_CREATE_REPORT,
+	SBX_OP_GET_REPORT_DOC,
 	SBX_OP_OTHER,
 	SBX_OP__COUNT
 };
@@ -252,6 +258,29 @@ struct sbx_fdoc {
 	int uploaded;
 	int is_result;
 	int64_t upload_deadline_ms;   /* wall clock: the upload URL expires */
+	int is_report;                /* a report's document (reports.c): no upload, no getFeedDocument */
+	int gzip;                     /* data is gzip-compressed */
+};
+
+/* A report of the Reports API (reports.c): the sandbox holds settlement
+ * reports only, each DONE with its document. */
+struct sbx_report {
+	char id[24];
+	char type[64];
+	char status[16];
+	int64_t created_ms, start_ms, end_ms;   /* wall clock */
+	char doc_id[48];         /* "" when none */
+	char *marketplaces;      /* JSON array text, or NULL */
+	char *content;           /* the document as seeded (UTF-8), for inspection */
+	char charset[24];        /* what the document is served in */
+};
+
+/* A NetSuite account (nsjournal.c). */
+struct sbx_account {
+	char *id;
+	char *acctnumber;
+	char *name;
+	char *type;
 };
 
 /* One message of a processed feed and what became of it. */
@@ -347,6 +376,15 @@ struct sbx {
 	size_t nfeed_errors;
 	uint64_t next_feed_id;
 	uint64_t next_adjustment_id;
+	/* reports.c */
+	struct sbx_report **reports;
+	size_t nreports, reports_cap;
+	uint64_t next_report_id;
+	struct sbx_bucket bucket_reports, bucket_report_get, bucket_report_create, bucket_report_doc;
+	char *seed_dir;                /* relative report "file"s are read from here */
+	/* nsjournal.c */
+	struct sbx_account *accounts;
+	size_t naccounts;
 };
 
 void sbx_init(struct sbx *sb);
@@ -535,6 +573,31 @@ int sbx_feeds_script_error(struct sbx *sb, json_object *doc, char *err, size_t e
  * holds the lock. */
 int sbx_fdoc_add_result(struct sbx *sb, unsigned char *data, size_t len, char *out);
 struct sbx_fdoc *sbx_fdoc_find(struct sbx *sb, const char *id);
+/* New report document holding `data` (taken; gzip-compressed when `gzip`),
+ * served with `content_type`; its id into out[48]. Caller holds the lock. */
+int sbx_fdoc_add_report(struct sbx *sb, unsigned char *data, size_t len, int gzip,
+                        const char *content_type, char *out);
+/* Append the presigned download URL of document `id` (5 min, scaled);
+ * `gzip_ce`: the download then says Content-Encoding: gzip. */
+void sbx_fdoc_download_url(struct buf *out, const struct sbx *sb, const char *id, int gzip_ce);
+
+/* ---- reports.c ------------------------------------------------------- */
+
+#define SBX_SETTLEMENT_REPORT_TYPE "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
+
+void sbx_reports_init(struct sbx *sb);
+void sbx_reports_free(struct sbx *sb);
+/* Add one settlement report from its seed / control object {"reportId"?,
+ * "createdTime"?, "dataStartTime"?, "dataEndTime"?, "file" | "content",
+ * ...}: times moved by shift_ms (rebase_times). Caller holds the lock.
+ * 0, or SC_EINVALID / SC_ENOMEM with err. */
+int sbx_reports_add(struct sbx *sb, json_object *spec, int64_t shift_ms, char *err, size_t errn);
+/* getReports, getReport, createReport, getReportDocument (auth and limit done). */
+void sbx_reports_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp);
+/* Control: GET /_sandbox/amazon/settlement-reports (every report with its
+ * content), POST (one report object or {"reports":[...]}). */
+void sbx_reports_inspect(struct sbx *sb, struct sbx_reply *rp);
+void sbx_reports_control_add(struct sbx *sb, json_object *doc, struct sbx_reply *rp);
 
 /* ---- feedproc.c ------------------------------------------------------ */
 
@@ -613,6 +676,21 @@ void sbx_transform_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *
                           const char *type, const char *key, const char *target);
 /* POST /_sandbox/netsuite/refund. */
 void sbx_transform_control_refund(struct sbx *sb, json_object *doc, struct sbx_reply *rp);
+
+/* ---- nsjournal.c ----------------------------------------------------- */
+
+/* Accounts (caller holds lock). Adding an id already present replaces it. */
+int sbx_accounts_put(struct sbx *sb, const char *id, const char *acctnumber, const char *name,
+                     const char *type);
+struct sbx_account *sbx_accounts_find(struct sbx *sb, const char *id);
+void sbx_accounts_free(struct sbx *sb);
+/* A journalEntry body's `line` sublist as NetSuite checks it: each line an
+ * existing account (when the sandbox has accounts) and exactly one of
+ * debit / credit, a positive amount; debits equal credits exactly; at least
+ * one line when created. Caller holds the lock. 0, or -1 with err. */
+int sbx_journal_validate(struct sbx *sb, json_object *body, int creating, struct sbx_nserr *err);
+/* refName of each line's account (GET with expandSubResources). */
+void sbx_journal_ref_names(struct sbx *sb, json_object *record);
 
 /* ---- suiteql.c ------------------------------------------------------- */
 

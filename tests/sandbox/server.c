@@ -204,6 +204,10 @@ reply_malformed(struct sbx_reply *rp, const struct sbx_req *rq)
 		text = "{\"payload\":{\"FinancialEvents\":{\"RefundEventList\":[{";
 	else if (rq->op == SBX_OP_GET_FEED)
 		text = "{\"feedId\":\"1\",\"processingStatus\":";
+	else if (rq->op == SBX_OP_GET_REPORTS)
+		text = "{\"reports\":[{\"reportId\":\"1\",\"reportType\":";
+	else if (rq->op == SBX_OP_GET_REPORT_DOC)
+		text = "{\"reportDocumentId\":\"1\",\"url\":\"http:";
 	else if (rq->api == SBX_API_S3)
 		text = "<?xml version=\"1.0\"?><AmazonEnvelope><Mess";
 	else if (rq->api == SBX_API_NETSUITE)
@@ -336,6 +340,14 @@ classify(struct sbx_req *rq)
 			rq->op = SBX_OP_GET_FEED;
 		else if (tail_is_id(p, "/feeds/2021-06-30/documents/"))
 			rq->op = SBX_OP_GET_FEED_DOC;
+	} else if (strncmp(p, "/reports/", 9) == 0) {
+		rq->api = SBX_API_AMAZON;
+		if (strcmp(p, "/reports/2021-06-30/reports") == 0)
+			rq->op = strcmp(m, "POST") == 0 ? SBX_OP_CREATE_REPORT : SBX_OP_GET_REPORTS;
+		else if (tail_is_id(p, "/reports/2021-06-30/reports/"))
+			rq->op = SBX_OP_GET_REPORT;
+		else if (tail_is_id(p, "/reports/2021-06-30/documents/"))
+			rq->op = SBX_OP_GET_REPORT_DOC;
 	} else if (tail_is_id(p, "/_upload/")) {
 		rq->api = SBX_API_S3;
 		rq->op = SBX_OP_DOC_UPLOAD;

@@ -97,6 +97,8 @@ sbx_free(struct sbx *sb)
 	free(sb->rtypes);
 	sbx_finances_free(sb);
 	sbx_feeds_free(sb);
+	sbx_reports_free(sb);
+	sbx_accounts_free(sb);
 	sbx_map_free(&sb->tokens, free);
 	sbx_map_free(&sb->nonces, NULL);
 	free(sb->faults);

@@ -1,7 +1,7 @@
 /* suiteql.c: a tolerant subset of SuiteQL over the sandbox's store.
  *
  *   SELECT col [AS a] | TO_CHAR(col, 'fmt') [AS a] | * , ...
- *   FROM item | currency | customer | transaction [alias]
+ *   FROM item | currency | customer | transaction | account [alias]
  *   [WHERE cond [AND cond]...]   cond: col IN ('a', 'b') | col = lit |
  *        col <> lit | col < <= > >= lit | col IS [NOT] NULL
  *        lit: 'text' | number | TO_TIMESTAMP('2026-11-20 08:00:00', 'fmt') | TO_DATE(...)
@@ -112,6 +112,15 @@ row_value(struct ql_ctx *c, const void *row, int col, char *out, size_t n)
 		const struct sbx_currency *cu = row;
 
 		v = strcmp(name, "id") == 0 ? cu->id : cu->symbol;
+		break;
+	}
+	case T_ACCOUNT: {
+		const struct sbx_account *a = row;
+
+		v = strcmp(name, "id") == 0 ? a->id : strcmp(name, "acctnumber") == 0 ? a->acctnumber
+		    : strcmp(name, "accttype") == 0 ? a->type : a->name;
+		if (v != NULL && *v == '\0')
+			v = NULL;           /* an account without a number: NULL */
 		break;
 	}
 	case T_CUSTOMER:
@@ -336,6 +345,10 @@ candidates(struct ql_ctx *c, const void ***out, size_t *n)
 	} else if (tab == T_CURRENCY) {
 		for (i = 0; i < sb->ncurrencies; i++)
 			if (push(&v, &len, &cap, &sb->currencies[i]) < 0)
+				goto nomem;
+	} else if (tab == T_ACCOUNT) {
+		for (i = 0; i < sb->naccounts; i++)
+			if (push(&v, &len, &cap, &sb->accounts[i]) < 0)
 				goto nomem;
 	} else {
 		for (t = 0; t < sb->nrtypes; t++) {

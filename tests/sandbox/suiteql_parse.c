@@ -21,9 +21,14 @@ static const struct ql_col cols_transaction[] = {
 	{ "trandate", K_STR }, { "entity", K_NUM }, { "currency", K_NUM }, { "total", K_NUM },
 	{ "foreigntotal", K_NUM }, { "memo", K_STR }, { "createdfrom", K_NUM }, { NULL, K_STR } };
 
+static const struct ql_col cols_account[] = {
+	{ "id", K_NUM }, { "acctnumber", K_STR }, { "acctname", K_STR }, { "fullname", K_STR },
+	{ "accttype", K_STR }, { NULL, K_STR } };
+
 const struct sbx_ql_table sbx_ql_tables[] = {
 	{ "item", T_ITEM, cols_item }, { "currency", T_CURRENCY, cols_currency },
 	{ "customer", T_CUSTOMER, cols_customer }, { "transaction", T_TRANSACTION, cols_transaction },
+	{ "account", T_ACCOUNT, cols_account },
 };
 
 /* ---- lexer ---------------------------------------------------------------- */

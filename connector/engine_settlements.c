@@ -1,0 +1,499 @@
+/*
+ * engine_settlements.c: settlements, from a report file to a posted journal.
+ *
+ * One report (fetched by the sync, or handed in by `settle --file`) is
+ * stream-parsed by the marketplace adapter, each row classified and summed
+ * by the reconciler (mapping/reconcile.h) against the account map, then:
+ *  - balance (sum of detail rows - deposited total) not zero -> unbalanced:
+ *    never posted, the figures recorded;
+ *  - an order of its Order or Refund rows not synced -> waiting_for_orders,
+ *    with their ids; every later sync (and replay) looks again and posts as
+ *    soon as they are all synced;
+ *  - otherwise reconciled, and posted as one ERP journal under
+ *    "{prefix}-STL-{settlementId}" (an upsert: posting twice is impossible),
+ *    behind an intent like every ERP write.
+ * Raw report files are kept under STATE_DIR/reports/ (Amazon deletes them
+ * after 90 days), so a waiting settlement is re-read from its own file.
+ */
+#include "connector/engine_int.h"
+#include "connector/log.h"
+#include "connector/money.h"
+#include "connector/timeutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- one report --------------------------------------------------------- */
+
+struct stl_parse {
+	const struct account_map *map;
+	struct reconcile *rec;
+	struct settlement_header h;
+	int have_header;
+	struct sc_error *err;
+};
+
+static int
+stl_header(void *ud, const struct settlement_header *h)
+{
+	struct stl_parse *p = ud;
+
+	if (p->have_header)
+		return sc_error_set(p->err, SC_EMALFORMED, "a second summary row");
+	p->h = *h;
+	p->have_header = 1;
+	return reconcile_new(&p->rec, p->map, h, p->err);
+}
+
+static int
+stl_line(void *ud, const struct settlement_line *l)
+{
+	struct stl_parse *p = ud;
+
+	if (!p->have_header)
+		return sc_error_set(p->err, SC_EMALFORMED,
+		                    "line %ld: a detail row before the summary row", l->lineno);
+	return reconcile_line(p->rec, l, p->err);
+}
+
+struct missing_q {
+	struct reconcile *rec;
+	struct settlement_state *s;
+};
+
+static int
+missing_fn(struct state_txn *t, void *ud)
+{
+	struct missing_q *q = ud;
+	size_t i, n = reconcile_order_count(q->rec);
+	int rc;
+
+	q->s->missing = 0;
+	for (i = 0; i < n; i++) {
+		const char *id = reconcile_order_at(q->rec, i);
+		struct binding b;
+
+		if ((rc = state_binding_get(t, KIND_ORDER, id, &b)) < 0)
+			return rc;
+		if (rc == 1 && b.erp_id[0] != '\0')
+			continue;
+		if (q->s->missing < STATE_SETTLEMENT_MISSING_MAX)
+			state_strlcpy(q->s->missing_ids[q->s->missing], id,
+			              sizeof(q->s->missing_ids[0]));
+		q->s->missing++;
+	}
+	return 0;
+}
+
+int
+engine_settlement_process(const struct marketplace_ops *mkt, const struct account_map *map,
+                          struct state *st, const char *path,
+                          struct settlement_state *out, struct reconcile **rec_out,
+                          struct sc_error *err)
+{
+	struct settlement_sink sink;
+	struct stl_parse p;
+	struct reconcile_result res;
+	int rc;
+
+	*rec_out = NULL;
+	memset(out, 0, sizeof(*out));
+	memset(&p, 0, sizeof(p));
+	p.map = map;
+	p.err = err;
+	sink.header = stl_header;
+	sink.line = stl_line;
+	sink.ud = &p;
+	if (mkt->settlement_parse == NULL)
+		return sc_error_set(err, SC_ENOTSUP, "%s cannot read settlement reports",
+		                    mkt->name);
+	if ((rc = mkt->settlement_parse(path, &sink, err)) < 0) {
+		sc_error_prefix(err, "%s", path);
+		goto fail;
+	}
+	if (!p.have_header) {
+		rc = sc_error_set(err, SC_EMALFORMED, "%s: no summary row", path);
+		goto fail;
+	}
+	if ((rc = reconcile_finish(p.rec, &res)) < 0)
+		goto fail;
+	state_strlcpy(out->id, p.h.id, sizeof(out->id));
+	state_strlcpy(out->currency, p.h.currency, sizeof(out->currency));
+	out->exponent = p.h.exponent;
+	out->start = p.h.start;
+	out->end = p.h.end;
+	out->deposit = p.h.deposit;
+	out->total = p.h.total;
+	out->charges = res.charges;
+	out->refunds = res.refunds;
+	out->fees = res.fees;
+	out->adjustments = res.adjustments;
+	out->balance = res.balance;
+	out->lines = res.lines;
+	state_strlcpy(out->raw_path, path, sizeof(out->raw_path));
+	if (st != NULL) {
+		struct missing_q q = { p.rec, out };
+
+		if ((rc = state_read(st, missing_fn, &q, err)) < 0)
+			goto fail;
+	} else {
+		out->missing = (uint32_t)reconcile_order_count(p.rec);
+		for (size_t i = 0; i < out->missing && i < STATE_SETTLEMENT_MISSING_MAX; i++)
+			state_strlcpy(out->missing_ids[i], reconcile_order_at(p.rec, i),
+			              sizeof(out->missing_ids[0]));
+	}
+	if (out->balance != 0) {
+		char figures[400];
+
+		out->status = SETTLEMENT_UNBALANCED;
+		reconcile_result_format(&res, out->currency, out->exponent, figures,
+		                        sizeof(figures));
+		snprintf(out->message, sizeof(out->message),
+		         "does not add up, not posted: %s", figures);
+	} else if (out->missing > 0) {
+		out->status = SETTLEMENT_WAITING;
+		snprintf(out->message, sizeof(out->message),
+		         "%u order(s) not synced yet, first %s: posted once they are",
+		         (unsigned)out->missing, out->missing_ids[0]);
+	} else {
+		out->status = SETTLEMENT_RECONCILED;
+	}
+	*rec_out = p.rec;
+	return 0;
+fail:
+	reconcile_free(p.rec);
+	return rc;
+}
+
+/* ---- posting ------------------------------------------------------------ */
+
+struct stl_put {
+	const struct settlement_state *s;
+	const struct intent *in;         /* put (before) or NULL */
+	int del_intent;                  /* delete the intent (after) */
+};
+
+static int
+stl_put_fn(struct state_txn *t, void *ud)
+{
+	struct stl_put *p = ud;
+	struct settlement_state old;
+	struct settlement_state s = *p->s;
+	int rc;
+
+	if ((rc = state_settlement_get(t, s.id, &old)) < 0)
+		return rc;
+	s.first_seen = rc == 1 && old.first_seen ? old.first_seen : time_now();
+	if (rc == 1 && s.report_id[0] == '\0')
+		state_strlcpy(s.report_id, old.report_id, sizeof(s.report_id));
+	s.updated = time_now();
+	if (p->in != NULL && (rc = state_intent_put(t, p->in)) < 0)
+		return rc;
+	if (p->del_intent && (rc = state_intent_del(t, KIND_SETTLEMENT, s.id)) < 0)
+		return rc;
+	return state_settlement_put(t, &s);
+}
+
+int
+engine_settlement_store(struct engine *e, const struct settlement_state *s,
+                        struct sc_error *err)
+{
+	struct stl_put p = { s, NULL, 0 };
+
+	return state_write(e->st, stl_put_fn, &p, err);
+}
+
+/* Post a reconciled settlement; updates *s (status, ids or the error). */
+int
+engine_settlement_post(struct engine *e, struct settlement_state *s, struct reconcile *rec,
+                       struct sc_error *err)
+{
+	struct journal_line *lines = NULL;
+	struct settlement_posting post;
+	struct settlement_header h;
+	struct intent in;
+	struct stl_put put;
+	struct erp_ref ref;
+	struct sc_error perr;
+	char memo[256], d1[11], d2[11], d3[11];
+	size_t n = 0;
+	int rc;
+
+	if (e->erp->settlement_post == NULL || !(e->erp->caps & ERP_CAP_SETTLEMENTS))
+		return sc_error_set(err, SC_ENOTSUP, "%s cannot post settlements", e->erp->name);
+	sc_error_clear(&perr);
+	if ((rc = reconcile_journal(rec, &lines, &n, &perr)) < 0) {
+		s->status = SETTLEMENT_ERROR;
+		state_strlcpy(s->message, perr.msg, sizeof(s->message));
+		return engine_settlement_store(e, s, err);
+	}
+	memset(&h, 0, sizeof(h));
+	state_strlcpy(h.id, s->id, sizeof(h.id));
+	h.start = s->start;
+	h.end = s->end;
+	h.deposit = s->deposit;
+	h.total = s->total;
+	state_strlcpy(h.currency, s->currency, sizeof(h.currency));
+	h.exponent = s->exponent;
+	time_format_date(d1, s->start);
+	time_format_date(d2, s->end);
+	time_format_date(d3, s->deposit);
+	snprintf(memo, sizeof(memo), "%s settlement %s, %s to %s, deposit %s", e->mkt->name,
+	         s->id, d1, d2, d3);
+	memset(&post, 0, sizeof(post));
+	post.header = &h;
+	post.lines = lines;
+	post.nlines = n;
+	post.memo = memo;
+	snprintf(s->external_id, sizeof(s->external_id), "%s-STL-%s", e->mkt->id_prefix, s->id);
+
+	memset(&in, 0, sizeof(in));
+	in.kind = KIND_SETTLEMENT;
+	state_strlcpy(in.id, s->id, sizeof(in.id));
+	state_strlcpy(in.op, "post", sizeof(in.op));
+	state_strlcpy(in.external_id, s->external_id, sizeof(in.external_id));
+	in.created = time_now();
+	put.s = s;
+	put.in = &in;
+	put.del_intent = 0;
+	if ((rc = state_write(e->st, stl_put_fn, &put, err)) < 0)
+		goto done;
+	memset(&ref, 0, sizeof(ref));
+	rc = e->erp->settlement_post(e->erp_self, &post, s->external_id, &ref, &perr);
+	if (rc == 0) {
+		s->status = SETTLEMENT_POSTED;
+		state_strlcpy(s->erp_type, ref.type[0] ? ref.type : "journalEntry",
+		              sizeof(s->erp_type));
+		state_strlcpy(s->erp_id, ref.id, sizeof(s->erp_id));
+		s->message[0] = '\0';
+		log_event(LOG_INFO, "settlement.posted", "phase", "settlements",
+		          "settlement_id", s->id, "erp_id", ref.id, "external_id",
+		          s->external_id, NULL);
+	} else {
+		s->status = SETTLEMENT_ERROR;
+		snprintf(s->message, sizeof(s->message), "posting failed: %s%s%s", perr.msg,
+		         perr.remote[0] ? " | " : "", perr.remote);
+		log_event(LOG_WARN, "settlement.post_failed", "phase", "settlements",
+		          "settlement_id", s->id, "error", perr.msg, "remote", perr.remote, NULL);
+	}
+	put.in = NULL;
+	put.del_intent = 1;
+	rc = state_write(e->st, stl_put_fn, &put, err);
+done:
+	free(lines);
+	return rc;
+}
+
+/* ---- the phase ---------------------------------------------------------- */
+
+struct stl_list {
+	struct settlement_state *v;
+	size_t n, alloc;
+};
+
+static int
+collect_stl(const struct settlement_state *s, void *ud)
+{
+	struct stl_list *l = ud;
+
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? l->alloc * 2 : 8;
+		void *nv = realloc(l->v, na * sizeof(*l->v));
+		if (nv == NULL)
+			return SC_ENOMEM;
+		l->v = nv;
+		l->alloc = na;
+	}
+	l->v[l->n++] = *s;
+	return 0;
+}
+
+static int
+stl_all_fn(struct state_txn *t, void *ud)
+{
+	return state_settlement_each(t, collect_stl, ud);
+}
+
+int
+engine_settlement_list(struct state *st, struct settlement_state **out, size_t *n,
+                       struct sc_error *err)
+{
+	struct stl_list l = { NULL, 0, 0 };
+	int rc = state_read(st, stl_all_fn, &l, err);
+
+	if (rc < 0) {
+		free(l.v);
+		return rc;
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+/* Process (again) one file and post when it adds up; counts in *c. */
+static int
+settle_one(struct engine *e, const char *path, const char *report_id,
+           struct settlement_counts *c, struct sc_error *err)
+{
+	struct settlement_state s;
+	struct reconcile *rec = NULL;
+	struct sc_error perr;
+	int rc;
+
+	sc_error_clear(&perr);
+	rc = engine_settlement_process(e->mkt, e->accounts, e->st, path, &s, &rec, &perr);
+	if (rc < 0) {
+		memset(&s, 0, sizeof(s));
+		snprintf(s.id, sizeof(s.id), "report-%s", report_id ? report_id : "file");
+		s.status = SETTLEMENT_ERROR;
+		state_strlcpy(s.message, perr.msg, sizeof(s.message));
+		state_strlcpy(s.raw_path, path, sizeof(s.raw_path));
+		log_event(LOG_WARN, "settlement.rejected", "phase", "settlements", "file", path,
+		          "error", perr.msg, NULL);
+		c->failed++;
+	} else if (s.status == SETTLEMENT_RECONCILED && !e->opts.dry_run) {
+		if (report_id != NULL)
+			state_strlcpy(s.report_id, report_id, sizeof(s.report_id));
+		rc = engine_settlement_post(e, &s, rec, err);
+		reconcile_free(rec);
+		if (rc < 0)
+			return rc;
+		if (s.status == SETTLEMENT_POSTED)
+			c->posted++;
+		else
+			c->failed++;
+		return 0;
+	} else {
+		if (s.status == SETTLEMENT_WAITING)
+			c->waiting++;
+		else if (s.status == SETTLEMENT_UNBALANCED)
+			c->unbalanced++;
+		log_event(LOG_INFO, "settlement.not_posted", "phase", "settlements",
+		          "settlement_id", s.id, "status", settlement_status_name(s.status),
+		          "why", s.message, NULL);
+	}
+	reconcile_free(rec);
+	if (report_id != NULL)
+		state_strlcpy(s.report_id, report_id, sizeof(s.report_id));
+	if (e->opts.dry_run)
+		return 0;
+	return engine_settlement_store(e, &s, err);
+}
+
+static int
+stl_cursor_fn(struct state_txn *t, void *ud)
+{
+	char *buf = ud;
+	int rc = state_cursor_get(t, "settlements", buf, ENGINE_CURSOR_MAX);
+
+	if (rc == 0)
+		buf[0] = '\0';
+	return rc < 0 ? rc : 0;
+}
+
+static int
+stl_cursor_put_fn(struct state_txn *t, void *ud)
+{
+	return state_cursor_put(t, "settlements", ud);
+}
+
+int
+engine_settlements_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err)
+{
+	struct settlement_counts *c = &sum->settlements;
+	struct settlement_state *all = NULL;
+	char cursor[ENGINE_CURSOR_MAX], dir[1100];
+	size_t i, n = 0;
+	int rc;
+
+	if (e->accounts == NULL || e->mkt->settlement_parse == NULL)
+		return 0;
+	c->ran = 1;
+	/* 1. what waited for orders (or was not posted) is looked at again */
+	if ((rc = engine_settlement_list(e->st, &all, &n, err)) < 0)
+		return rc;
+	for (i = 0; i < n && !engine_stopping(e); i++) {
+		/* waiting for orders, not posted yet, or failed before a conf
+		 * change (the account map fixed, say): look again */
+		if (all[i].status != SETTLEMENT_WAITING && all[i].status != SETTLEMENT_RECONCILED &&
+		    !(all[i].status == SETTLEMENT_ERROR && e->conf_changed &&
+		      all[i].raw_path[0] != '\0'))
+			continue;
+		c->rechecked++;
+		if ((rc = settle_one(e, all[i].raw_path, all[i].report_id[0] ? all[i].report_id : NULL,
+		                     c, err)) < 0)
+			goto done;
+	}
+	/* 2. new reports */
+	if (!(e->mkt->caps & MKT_CAP_SETTLEMENTS))
+		goto done;
+	snprintf(dir, sizeof(dir), "%s/reports", e->state_dir);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		rc = sc_error_set(err, SC_ERROR, "%s: cannot create: %s", dir, strerror(errno));
+		goto done;
+	}
+	if ((rc = state_read(e->st, stl_cursor_fn, cursor, err)) < 0)
+		goto done;
+	while (!engine_stopping(e)) {
+		struct page p;
+		struct sc_error perr;
+		size_t k;
+
+		page_init(&p, free);
+		sc_error_clear(&perr);
+		if ((rc = e->mkt->settlements_page(e->mkt_self, cursor, &p, &perr)) < 0) {
+			page_free(&p);
+			if (rc == SC_EINTR || engine_stopping(e))
+				break;
+			sum->phase_error = 1;
+			log_event(LOG_ERROR, "settlements.page_failed", "phase", "settlements",
+			          "error", perr.msg, "remote", perr.remote, NULL);
+			rc = 0;
+			break;
+		}
+		for (k = 0; k < p.n; k++) {
+			const struct settlement_ref *ref = p.items[k];
+			char path[1200];
+			size_t j;
+			int known = 0;
+
+			for (j = 0; j < n && !known; j++)
+				known = strcmp(all[j].report_id, ref->id) == 0;
+			if (known)
+				continue;   /* processed before: never fetched again */
+			snprintf(path, sizeof(path), "%s/%s.txt", dir, ref->id);
+			c->fetched++;
+			if ((rc = e->mkt->settlement_fetch(e->mkt_self, ref, path, &perr)) < 0) {
+				log_event(LOG_WARN, "settlement.fetch_failed", "phase", "settlements",
+				          "report_id", ref->id, "error", perr.msg, NULL);
+				c->failed++;
+				sum->phase_error = 1;
+				page_free(&p);
+				rc = 0;
+				goto done;   /* cursor kept: fetched again next run */
+			}
+			if ((rc = settle_one(e, path, ref->id, c, err)) < 0) {
+				page_free(&p);
+				goto done;
+			}
+		}
+		snprintf(cursor, sizeof(cursor), "%s", p.cursor);
+		if (!e->opts.dry_run &&
+		    (rc = state_write(e->st, stl_cursor_put_fn, cursor, err)) < 0) {
+			page_free(&p);
+			goto done;
+		}
+		if (!p.more) {
+			page_free(&p);
+			break;
+		}
+		page_free(&p);
+	}
+	rc = 0;
+done:
+	free(all);
+	return rc;
+}
