@@ -2,7 +2,8 @@
 # demo.sh BUILD_DIR: the README's first command. Starts the sandbox with demo
 # data (63 Amazon orders in five marketplaces and currencies, one of them with
 # a SKU NetSuite does not know, two refunds; a NetSuite account), then shows a
-# day in the life: sync (orders, then refunds as the example rules say), see
+# day in the life: sync (orders, refunds as the example rules say, and a
+# settlement report reconciled to the cent and posted as a journal), see
 # what failed and why, map the SKU, sync again, a run with nothing to do, one
 # order's status with its refund. Stops the sandbox at the end.
 set -euo pipefail
@@ -36,6 +37,9 @@ order=$(sandbox_seed_value amazon.orders.0.orderId 2>/dev/null || true)
         python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["otherRefNum"])')
 echo "== connector status $order"
 connector status "$order"
+echo
+echo "== connector settlements"
+connector settlements
 echo
 echo "== connector mapping explain $order"
 connector mapping explain "$order"
