@@ -691,6 +691,7 @@ cmd_settle(const struct cli *a, struct sc_error *err)
 	struct conf *c = NULL;
 	struct engine *e = NULL;
 	struct state *st = NULL;
+	struct missing miss = { NULL, 0, 0 };
 	int rc, code = 1;
 
 	if (a->file == NULL) {
@@ -715,7 +716,8 @@ cmd_settle(const struct cli *a, struct sc_error *err)
 		}
 		mkt = e->mkt;
 		st = engine_state(e);
-		if ((rc = engine_settlement_process(mkt, e->accounts, st, a->file, &s, &rec, err)) < 0)
+		if ((rc = engine_settlement_process(mkt, e->accounts, st, a->file, &s, &rec,
+		                                    &miss, err)) < 0)
 			goto fail;
 	} else {
 		const char *conf_path = a->conf_path_given ? a->conf_path : NULL;
@@ -733,7 +735,8 @@ cmd_settle(const struct cli *a, struct sc_error *err)
 			else if (rc < 0)
 				goto fail;
 		}
-		if ((rc = engine_settlement_process(mkt, map, st, a->file, &s, &rec, err)) < 0)
+		if ((rc = engine_settlement_process(mkt, map, st, a->file, &s, &rec, &miss,
+		                                    err)) < 0)
 			goto fail;
 	}
 	if (a->post && s.status == SETTLEMENT_RECONCILED) {
@@ -745,7 +748,13 @@ cmd_settle(const struct cli *a, struct sc_error *err)
 	}
 	if (a->json) {
 		json_object *o = settlement_json(&s);
+		json_object *all = json_object_new_array();
+		size_t k;
 
+		/* every missing order, not only the first ones the state keeps */
+		for (k = 0; k < miss.n; k++)
+			json_object_array_add(all, json_object_new_string(miss.ids[k]));
+		json_object_object_add(o, "missing_orders", all);
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 		                                             JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
@@ -758,6 +767,7 @@ fail:
 	print_error(err);
 	code = 1;
 done:
+	engine_missing_free(&miss);
 	reconcile_free(rec);
 	mapping_account_map_free(map);
 	if (e != NULL)

@@ -51,13 +51,21 @@ int engine_refunds_phase(struct engine *e, struct sync_summary *sum, struct sc_e
 int engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
 int engine_back_poll(struct engine *e, struct sync_summary *sum, struct sc_error *err);
 int engine_settlements_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
+/* Order ids of a settlement not synced (sorted, unique). */
+struct missing {
+	char **ids;
+	size_t n, alloc;
+};
+void engine_missing_free(struct missing *m);
 /* Parse, reconcile and check one report file. *rec_out (reconcile_free)
  * holds the totals and journal when 0 is returned; st NULL: every order
- * counts as missing. */
+ * counts as missing. `missing` (may be NULL) receives every missing order
+ * id; free with engine_missing_free. Memory does not grow with the report:
+ * orders are checked in a second streaming pass, keeping the missing only. */
 int engine_settlement_process(const struct marketplace_ops *mkt, const struct account_map *map,
                               struct state *st, const char *path,
                               struct settlement_state *out, struct reconcile **rec_out,
-                              struct sc_error *err);
+                              struct missing *missing, struct sc_error *err);
 int engine_settlement_post(struct engine *e, struct settlement_state *s, struct reconcile *rec,
                            struct sc_error *err);
 int engine_settlement_store(struct engine *e, const struct settlement_state *s,

@@ -40,12 +40,16 @@ static int
 stl_header(void *ud, const struct settlement_header *h)
 {
 	struct stl_parse *p = ud;
+	int rc;
 
 	if (p->have_header)
 		return sc_error_set(p->err, SC_EMALFORMED, "a second summary row");
 	p->h = *h;
 	p->have_header = 1;
-	return reconcile_new(&p->rec, p->map, h, p->err);
+	if ((rc = reconcile_new(&p->rec, p->map, h, p->err)) < 0)
+		return rc;
+	reconcile_keep_orders(p->rec, 0);   /* orders: checked in a second pass */
+	return 0;
 }
 
 static int
@@ -59,46 +63,131 @@ stl_line(void *ud, const struct settlement_line *l)
 	return reconcile_line(p->rec, l, p->err);
 }
 
-struct missing_q {
-	struct reconcile *rec;
-	struct settlement_state *s;
+/* The second pass: every order id of Order and Refund rows looked up in
+ * the bindings as the file streams by (inside one read transaction: no
+ * network call in it). Only the missing ids are kept, so memory follows the
+ * number of missing orders, never the size of the report. */
+struct order_scan {
+	struct state_txn *t;             /* NULL: no state, every order is missing */
+	char last[128];                  /* rows of one order come together */
+	struct missing *m;
+	int rc;
 };
 
 static int
-missing_fn(struct state_txn *t, void *ud)
+scan_header(void *ud, const struct settlement_header *h)
 {
-	struct missing_q *q = ud;
-	size_t i, n = reconcile_order_count(q->rec);
+	(void)ud;
+	(void)h;
+	return 0;
+}
+
+static int
+missing_add(struct missing *m, const char *id)
+{
+	if (m->n == m->alloc) {
+		size_t na = m->alloc ? m->alloc * 2 : 16;
+		char **nv = realloc(m->ids, na * sizeof(*nv));
+		if (nv == NULL)
+			return SC_ENOMEM;
+		m->ids = nv;
+		m->alloc = na;
+	}
+	if ((m->ids[m->n] = strdup(id)) == NULL)
+		return SC_ENOMEM;
+	m->n++;
+	return 0;
+}
+
+static int
+scan_line(void *ud, const struct settlement_line *l)
+{
+	struct order_scan *q = ud;
+	struct binding b;
 	int rc;
 
-	q->s->missing = 0;
-	for (i = 0; i < n; i++) {
-		const char *id = reconcile_order_at(q->rec, i);
-		struct binding b;
-
-		if ((rc = state_binding_get(t, KIND_ORDER, id, &b)) < 0)
+	if (!reconcile_is_order_row(l->transaction_type) || l->order_id == NULL ||
+	    l->order_id[0] == '\0' || strcmp(l->order_id, q->last) == 0)
+		return 0;
+	snprintf(q->last, sizeof(q->last), "%s", l->order_id);
+	if (q->t != NULL) {
+		if ((rc = state_binding_get(q->t, KIND_ORDER, l->order_id, &b)) < 0)
 			return rc;
 		if (rc == 1 && b.erp_id[0] != '\0')
-			continue;
-		if (q->s->missing < STATE_SETTLEMENT_MISSING_MAX)
-			state_strlcpy(q->s->missing_ids[q->s->missing], id,
-			              sizeof(q->s->missing_ids[0]));
-		q->s->missing++;
+			return 0;
 	}
-	return 0;
+	return missing_add(q->m, l->order_id);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+missing_sort_unique(struct missing *m)
+{
+	size_t i, o = 0;
+
+	if (m->n > 1)
+		qsort(m->ids, m->n, sizeof(*m->ids), cmp_str);
+	for (i = 0; i < m->n; i++) {
+		if (o > 0 && strcmp(m->ids[o - 1], m->ids[i]) == 0) {
+			free(m->ids[i]);
+			continue;
+		}
+		m->ids[o++] = m->ids[i];
+	}
+	m->n = o;
+}
+
+void
+engine_missing_free(struct missing *m)
+{
+	size_t i;
+
+	for (i = 0; m != NULL && i < m->n; i++)
+		free(m->ids[i]);
+	if (m != NULL) {
+		free(m->ids);
+		memset(m, 0, sizeof(*m));
+	}
+}
+
+struct scan_run {
+	const struct marketplace_ops *mkt;
+	const char *path;
+	struct order_scan *q;
+	struct sc_error *err;
+};
+
+static int
+scan_fn(struct state_txn *t, void *ud)
+{
+	struct scan_run *r = ud;
+	struct settlement_sink sink = { scan_header, scan_line, r->q };
+
+	r->q->t = t;
+	return r->mkt->settlement_parse(r->path, &sink, r->err);
 }
 
 int
 engine_settlement_process(const struct marketplace_ops *mkt, const struct account_map *map,
                           struct state *st, const char *path,
                           struct settlement_state *out, struct reconcile **rec_out,
-                          struct sc_error *err)
+                          struct missing *missing, struct sc_error *err)
 {
 	struct settlement_sink sink;
 	struct stl_parse p;
 	struct reconcile_result res;
+	struct missing local = { NULL, 0, 0 };
+	struct order_scan q;
 	int rc;
 
+	if (missing == NULL)
+		missing = &local;
+	memset(missing, 0, sizeof(*missing));
 	*rec_out = NULL;
 	memset(out, 0, sizeof(*out));
 	memset(&p, 0, sizeof(p));
@@ -134,17 +223,23 @@ engine_settlement_process(const struct marketplace_ops *mkt, const struct accoun
 	out->balance = res.balance;
 	out->lines = res.lines;
 	state_strlcpy(out->raw_path, path, sizeof(out->raw_path));
+	memset(&q, 0, sizeof(q));
+	q.m = missing;
 	if (st != NULL) {
-		struct missing_q q = { p.rec, out };
+		struct scan_run run = { mkt, path, &q, err };
 
-		if ((rc = state_read(st, missing_fn, &q, err)) < 0)
-			goto fail;
+		rc = state_read(st, scan_fn, &run, err);
 	} else {
-		out->missing = (uint32_t)reconcile_order_count(p.rec);
-		for (size_t i = 0; i < out->missing && i < STATE_SETTLEMENT_MISSING_MAX; i++)
-			state_strlcpy(out->missing_ids[i], reconcile_order_at(p.rec, i),
-			              sizeof(out->missing_ids[0]));
+		struct settlement_sink ssink = { scan_header, scan_line, &q };
+
+		rc = mkt->settlement_parse(path, &ssink, err);
 	}
+	if (rc < 0)
+		goto fail;
+	missing_sort_unique(missing);
+	out->missing = (uint32_t)missing->n;
+	for (size_t i = 0; i < missing->n && i < STATE_SETTLEMENT_MISSING_MAX; i++)
+		state_strlcpy(out->missing_ids[i], missing->ids[i], sizeof(out->missing_ids[0]));
 	if (out->balance != 0) {
 		char figures[400];
 
@@ -162,9 +257,11 @@ engine_settlement_process(const struct marketplace_ops *mkt, const struct accoun
 		out->status = SETTLEMENT_RECONCILED;
 	}
 	*rec_out = p.rec;
+	engine_missing_free(&local);
 	return 0;
 fail:
 	reconcile_free(p.rec);
+	engine_missing_free(missing);
 	return rc;
 }
 
@@ -344,7 +441,7 @@ settle_one(struct engine *e, const char *path, const char *report_id,
 	int rc;
 
 	sc_error_clear(&perr);
-	rc = engine_settlement_process(e->mkt, e->accounts, e->st, path, &s, &rec, &perr);
+	rc = engine_settlement_process(e->mkt, e->accounts, e->st, path, &s, &rec, NULL, &perr);
 	if (rc < 0) {
 		memset(&s, 0, sizeof(s));
 		snprintf(s.id, sizeof(s.id), "report-%s", report_id ? report_id : "file");

@@ -37,6 +37,7 @@ struct reconcile {
 	size_t suspense_slot;    /* RC_NO_SLOT without [suspense] */
 	char **ids;              /* order ids (see reconcile.h on memory) */
 	size_t nids, idalloc;
+	int keep_ids;            /* 0: do not collect order ids */
 };
 
 /* ---- setup -------------------------------------------------------------- */
@@ -104,6 +105,7 @@ reconcile_new(struct reconcile **out, const struct account_map *m,
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto nomem;
 	r->m = m;
+	r->keep_ids = 1;
 	r->h = *h;
 	r->h.id[sizeof(r->h.id) - 1] = '\0';
 	r->h.currency[sizeof(r->h.currency) - 1] = '\0';
@@ -136,6 +138,8 @@ reconcile_free(struct reconcile *r)
 }
 
 /* ---- order ids ---------------------------------------------------------- */
+
+static int is_order_row(const char *type);
 
 static int
 id_cmp(const void *a, const void *b)
@@ -230,6 +234,18 @@ shown(const char *s)
 	return s == NULL || s[0] == '\0' ? "\"\"" : s;
 }
 
+int
+reconcile_is_order_row(const char *type)
+{
+	return is_order_row(type);
+}
+
+void
+reconcile_keep_orders(struct reconcile *r, int keep)
+{
+	r->keep_ids = keep;
+}
+
 static int
 is_order_row(const char *type)
 {
@@ -276,7 +292,7 @@ reconcile_line(struct reconcile *r, const struct settlement_line *l, struct sc_e
 		                    "%.128s overflow (more than a 64-bit count of minor units)",
 		                    l->lineno, amt, what);
 	}
-	if (is_order_row(l->transaction_type) && ids_add(r, l->order_id) < 0)
+	if (r->keep_ids && is_order_row(l->transaction_type) && ids_add(r, l->order_id) < 0)
 		return sc_error_set(err, SC_ENOMEM, "line %ld: out of memory", l->lineno);
 	r->cat_total[cat] = cat_total;
 	r->sum = sum;

@@ -61,6 +61,13 @@ struct reconcile_result {
 int reconcile_new(struct reconcile **out, const struct account_map *m,
                   const struct settlement_header *h, struct sc_error *err);
 
+/* keep 0: do not collect the order ids (memory then does not grow with the
+ * report at all; reconcile_order_count is 0). The engine checks orders in a
+ * second streaming pass instead. Default 1. */
+void reconcile_keep_orders(struct reconcile *r, int keep);
+/* 1 for the transaction types whose order id must be synced (Order, Refund). */
+int reconcile_is_order_row(const char *type);
+
 /* Add one detail row (its strings are copied if kept: only order ids are).
  * Order ids of rows whose transaction_type is exactly "Order" or "Refund"
  * are collected (empty ones are not). Errors, after which nothing has

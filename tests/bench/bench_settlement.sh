@@ -12,7 +12,7 @@
 # (not timed), then the file is read once to warm the page cache, then BENCH_REPEAT (5) runs
 # of each, fastest kept:
 #   - settlement_bench FILE: the amazon settlement_parse slot with a reconciling sink (sums per
-#     transaction-type / amount-type / description, then the groups against total-amount);
+#     the real reconciler with the built-in account map, balanced against total-amount);
 #     it reports its own parse+reconcile time, from which MB/s (10^6 bytes);
 #   - the whole settlement_bench process, wall clock, and its peak RSS (wait4 ru_maxrss);
 #   - `wc -l FILE`, wall clock, measured the same way.

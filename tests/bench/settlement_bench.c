@@ -1,15 +1,16 @@
 /*
  * settlement_bench.c: settlement_bench FILE [REPEAT]: parse a settlement
- * report through the amazon adapter's settlement_parse slot with a sink
- * that reconciles as the engine would: it sums the amounts per
- * (transaction-type, amount-type, amount-description) in a hash table, then
- * checks that the groups add up to the summary's total-amount. Prints the
- * figures and, last, one machine-readable line for bench_settlement.sh:
+ * report through the amazon adapter's settlement_parse slot into the real
+ * reconciler (mapping/reconcile.h, with the built-in Amazon account map),
+ * exactly as the engine does: every row classified into its category and
+ * account, the totals balanced against the deposited total-amount (the
+ * engine's second pass, order ids against the state, is not timed here). Prints
+ * the figures and, last, one machine-readable line for bench_settlement.sh:
  *
- *   RESULT bytes=B seconds=S mbps=M lines=N groups=G balanced=0|1
+ *   RESULT bytes=B seconds=S mbps=M lines=N orders=O balanced=0|1
  *
  * The time covers the parse and the reconciliation (wall clock, monotonic),
- * not the process start; with REPEAT > 1 the fastest of REPEAT parses.
+ * not the process start; with REPEAT > 1 the fastest of REPEAT runs.
  * MB are 10^6 bytes. Exit 0 when the parse succeeded and balanced.
  */
 #include <stdint.h>
@@ -20,99 +21,41 @@
 #include <time.h>
 
 #include "adapters/adapter.h"
-#include "adapters/amazon/amazon_int.h"
 #include "connector/money.h"
+#include "mapping/account_map.h"
+#include "mapping/reconcile.h"
 
-#define BENCH_SLOTS 4096          /* power of two; groups are few */
-#define BENCH_KEY 192
+extern const struct marketplace_ops amazon_ops;
 
-struct group {
-	uint64_t hash;
-	size_t klen;              /* 0: a free slot */
-	size_t len[3];
-	char key[BENCH_KEY];      /* "type\x1f" "amount-type\x1f" "description\x1f" */
-	int64_t sum;
-	long n;
-};
-
-struct recon {
-	struct group *slots;
-	size_t ngroups;
+struct run {
+	const struct account_map *map;
+	struct reconcile *rec;
 	struct settlement_header hdr;
 	int headers;
-	long lines;
-	int overflow;
+	struct sc_error *err;
 };
 
 static int
 bench_header(void *ud, const struct settlement_header *h)
 {
-	struct recon *r = ud;
+	struct run *r = ud;
 
 	r->hdr = *h;
 	r->headers++;
+	if (reconcile_new(&r->rec, r->map, h, r->err) < 0)
+		return r->err->code ? r->err->code : -1;
+	/* as the engine does: order ids are checked in a second pass against
+	 * the state, keeping only the missing ones; none are kept here */
+	reconcile_keep_orders(r->rec, 0);
 	return 0;
-}
-
-/* Mix s[0..n) into h, eight bytes at a time (multiply-xor). */
-static uint64_t
-bench_hash(uint64_t h, const char *s, size_t n)
-{
-	uint64_t w;
-	size_t i;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 29;
-	}
-	for (w = 0; i < n; i++)
-		w = w << 8 | (unsigned char)s[i];
-	h = (h ^ w ^ n) * 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 32);
 }
 
 static int
 bench_line(void *ud, const struct settlement_line *l)
 {
-	struct recon *r = ud;
-	const char *part[3] = { l->transaction_type, l->amount_type, l->amount_description };
-	size_t len[3], i, j, at;
-	uint64_t h = 0x9e3779b97f4a7c15ull;
-	struct group *g;
+	struct run *r = ud;
 
-	for (j = 0; j < 3; j++) {
-		len[j] = strlen(part[j]);
-		h = bench_hash(h, part[j], len[j]);
-	}
-	r->lines++;
-	for (i = (size_t)(h >> 52) & (BENCH_SLOTS - 1);; i = (i + 1) & (BENCH_SLOTS - 1)) {
-		g = &r->slots[i];
-		if (g->klen == 0) {
-			if (r->ngroups + 1 >= BENCH_SLOTS / 2 ||
-			    len[0] + len[1] + len[2] + 3 > BENCH_KEY)
-				return -1;              /* absurd */
-			g->hash = h;
-			for (j = 0, at = 0; j < 3; j++) {
-				g->len[j] = len[j];
-				memcpy(g->key + at, part[j], len[j]);
-				at += len[j];
-				g->key[at++] = '\x1f';
-			}
-			g->klen = at;
-			r->ngroups++;
-			break;
-		}
-		if (g->hash == h && g->len[0] == len[0] && g->len[1] == len[1] &&
-		    g->len[2] == len[2] && memcmp(g->key, part[0], len[0]) == 0 &&
-		    memcmp(g->key + len[0] + 1, part[1], len[1]) == 0 &&
-		    memcmp(g->key + len[0] + len[1] + 2, part[2], len[2]) == 0)
-			break;
-	}
-	g->n++;
-	if (money_add(&g->sum, g->sum, l->amount) < 0)
-		r->overflow = 1;
-	return 0;
+	return reconcile_line(r->rec, l, r->err);
 }
 
 static double
@@ -128,15 +71,16 @@ int
 main(int argc, char **argv)
 {
 	struct settlement_sink sink = { bench_header, bench_line, NULL };
-	struct recon r;
+	struct account_map *map = NULL;
+	struct reconcile_result res;
+	struct run r;
 	struct sc_error err;
 	struct stat st;
 	char total[32], sum_text[32];
 	double best = 0, t0, t;
-	int64_t sum = 0;
 	int repeat = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 1;
-	int i, rc = 0, balanced;
-	size_t k;
+	int i, rc = 0, balanced = 0;
+	size_t orders = 0;
 
 	if (argc < 2 || stat(argv[1], &st) != 0) {
 		fprintf(stderr, "usage: settlement_bench FILE [REPEAT]\n");
@@ -144,42 +88,46 @@ main(int argc, char **argv)
 	}
 	if (repeat < 1)
 		repeat = 1;
-	memset(&r, 0, sizeof(r));
+	sc_error_clear(&err);
+	if (mapping_account_map_builtin(&map, &err) < 0) {
+		fprintf(stderr, "settlement_bench: %s\n", err.msg);
+		return 2;
+	}
+	memset(&res, 0, sizeof(res));
 	for (i = 0; i < repeat; i++) {
-		free(r.slots);
 		memset(&r, 0, sizeof(r));
-		if ((r.slots = calloc(BENCH_SLOTS, sizeof(*r.slots))) == NULL)
-			return 2;
+		r.map = map;
+		r.err = &err;
 		sink.ud = &r;
 		sc_error_clear(&err);
 		t0 = bench_now();
 		rc = amazon_ops.settlement_parse(argv[1], &sink, &err);
-		/* the reconciliation: the groups against the deposited total */
-		sum = 0;
-		for (k = 0; rc == 0 && k < BENCH_SLOTS; k++)
-			if (r.slots[k].klen > 0 && money_add(&sum, sum, r.slots[k].sum) < 0)
-				r.overflow = 1;
+		if (rc == 0 && r.rec != NULL)
+			rc = reconcile_finish(r.rec, &res);
 		t = bench_now() - t0;
 		if (rc < 0) {
 			fprintf(stderr, "settlement_bench: %s: %s\n", argv[1], err.msg);
-			free(r.slots);
+			reconcile_free(r.rec);
+			mapping_account_map_free(map);
 			return 1;
 		}
+		orders = r.rec != NULL ? reconcile_order_count(r.rec) : 0;
+		reconcile_free(r.rec);
 		if (i == 0 || t < best)
 			best = t;
 	}
-	balanced = r.headers == 1 && !r.overflow && sum == r.hdr.total;
+	balanced = r.headers == 1 && res.balance == 0;
 	money_format(total, sizeof(total), r.hdr.total, r.hdr.exponent);
-	money_format(sum_text, sizeof(sum_text), sum, r.hdr.exponent);
-	printf("settlement %s (%s): %ld lines in %zu groups, sum %s, total-amount %s: %s\n",
-	       r.hdr.id, r.hdr.currency, r.lines, r.ngroups, sum_text, total,
+	money_format(sum_text, sizeof(sum_text), res.sum, r.hdr.exponent);
+	printf("settlement %s (%s): %lld lines, %zu orders, detail rows %s, total-amount %s: %s\n",
+	       r.hdr.id, r.hdr.currency, (long long)res.lines, orders, sum_text, total,
 	       balanced ? "balanced" : "NOT BALANCED");
 	printf("%lld bytes in %.4f s (fastest of %d): %.1f MB/s\n", (long long)st.st_size,
 	       best, repeat, best > 0 ? (double)st.st_size / 1e6 / best : 0.0);
-	printf("RESULT bytes=%lld seconds=%.6f mbps=%.1f lines=%ld groups=%zu balanced=%d\n",
+	printf("RESULT bytes=%lld seconds=%.6f mbps=%.1f lines=%lld orders=%zu balanced=%d\n",
 	       (long long)st.st_size, best,
-	       best > 0 ? (double)st.st_size / 1e6 / best : 0.0, r.lines, r.ngroups,
+	       best > 0 ? (double)st.st_size / 1e6 / best : 0.0, (long long)res.lines, orders,
 	       balanced);
-	free(r.slots);
+	mapping_account_map_free(map);
 	return balanced ? 0 : 1;
 }
