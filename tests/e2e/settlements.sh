@@ -141,13 +141,31 @@ def row(**kv):
 rows = ["\t".join(cols),
         row(settlement_id="55500011122", settlement_start_date="2026-11-06 00:00:00 UTC",
             settlement_end_date="2026-11-20 00:00:00 UTC", deposit_date="2026-11-22 00:00:00 UTC",
-            total_amount="22.99", currency="USD"),
+            total_amount="19.74", currency="USD"),
         row(transaction_type="Order", order_id=oid, marketplace_name="Amazon.com",
             amount_type="ItemPrice", amount_description="Principal", amount="27.05",
             posted_date="11/10/26", sku="SKU-UNMAPPED-1", quantity_purchased="1"),
         row(transaction_type="Order", order_id=oid, marketplace_name="Amazon.com",
             amount_type="ItemFees", amount_description="Commission", amount="-4.06",
-            posted_date="11/10/26", sku="SKU-UNMAPPED-1")]
+            posted_date="11/10/26", sku="SKU-UNMAPPED-1"),
+        # a partial refund, its returned commission
+        row(transaction_type="Refund", order_id=oid, adjustment_id="amzn1.adj.1",
+            marketplace_name="Amazon.com", amount_type="ItemPrice",
+            amount_description="Principal", amount="-5.00", posted_date="11/12/26",
+            sku="SKU-UNMAPPED-1"),
+        row(transaction_type="Refund", order_id=oid, adjustment_id="amzn1.adj.1",
+            marketplace_name="Amazon.com", amount_type="ItemFees",
+            amount_description="RefundCommission", amount="0.75", posted_date="11/12/26",
+            sku="SKU-UNMAPPED-1"),
+        # the reserve held back and released, a reimbursement
+        row(transaction_type="other-transaction", amount_type="other-transaction",
+            amount_description="Current Reserve Amount", amount="-10.00", posted_date="11/20/26"),
+        row(transaction_type="other-transaction", amount_type="other-transaction",
+            amount_description="Previous Reserve Amount Balance", amount="8.00",
+            posted_date="11/06/26"),
+        row(transaction_type="other-transaction", amount_type="other-transaction",
+            amount_description="REVERSAL_REIMBURSEMENT", amount="3.00", posted_date="11/15/26",
+            sku="SKU-UNMAPPED-1")]
 print(json.dumps({"reports": [{"reportId": "60000000001", "createdTime": "2026-11-21T10:00:00Z",
       "dataStartTime": "2026-11-06T00:00:00Z", "dataEndTime": "2026-11-20T00:00:00Z",
       "content": "\n".join(rows) + "\n"}]}))
@@ -168,4 +186,16 @@ import json,sys; d={x['settlement_id']:x for x in json.loads(sys.argv[1])}
 sys.exit(not (d['55500011122']['status']=='posted'))" "$sout"
 for i in 1 2; do "$BUILD/bin/connector" -c "$conf" sync > /dev/null 2>&1; done
 check "it is posted exactly once" [ "$(curl -sf "$SANDBOX_URL/_sandbox/netsuite/records/journalEntry" | python3 -c 'import json,sys; print(sum(1 for j in json.load(sys.stdin) if j["externalId"]=="AMZ-STL-55500011122"))')" = 1 ]
+je=$(curl -sf "$SANDBOX_URL/_sandbox/netsuite/records/journalEntry")
+check "with orders, a refund, fees, a reserve and a reimbursement: lines sum to zero, the bank line is the deposit 19.74" python3 -c "
+import json,sys,decimal as D
+j=[x for x in json.loads(sys.argv[1]) if x['externalId']=='AMZ-STL-55500011122'][0]
+lines=j['line']['items']
+dr=sum(D.Decimal(str(l.get('debit',0))) for l in lines); cr=sum(D.Decimal(str(l.get('credit',0))) for l in lines)
+bank=[l for l in lines if str(l['account'].get('id'))=='115']
+sys.exit(not (dr==cr and len(bank)==1 and D.Decimal(str(bank[0].get('debit',0)))==D.Decimal('19.74')))" "$je"
+run_connector sout scode -c "$conf" settlements --json
+check "its totals: charges 27.05, refunds -5.00, fees -3.31, adjustments 1.00" python3 -c "
+import json,sys; d={x['settlement_id']:x for x in json.loads(sys.argv[1])}['55500011122']['totals']
+sys.exit(not (d=={'charges':'27.05','refunds':'-5.00','fees':'-3.31','adjustments':'1.00'}))" "$sout"
 finish
