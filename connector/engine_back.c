@@ -398,12 +398,11 @@ back_match_lines(struct engine *e, struct refund *r, struct sc_error *err)
 		return 0;   /* every line knows its item already */
 	if ((rc = e->mkt->order_get(e->mkt_self, r->order_id, &o, err)) < 0)
 		return rc;
-	for (i = 0; i < o->nlines; i++) {
-		const char *m = sku_map_lookup(e->skus, o->lines[i].sku);
-
-		free(o->lines[i].erp_sku);
-		o->lines[i].erp_sku = m != NULL ? strdup(m) : NULL;
-	}
+	for (i = 0; i < o->nlines; i++)
+		if ((rc = engine_map_sku(e, o->lines[i].sku, &o->lines[i].erp_sku)) < 0) {
+			order_free(o);
+			return sc_error_set(err, rc, "out of memory");
+		}
 	for (i = 0; i < r->nlines; i++) {
 		struct refund_line *l = &r->lines[i];
 		const struct order_line *hit = NULL;

@@ -40,6 +40,14 @@ int engine_stopping(const struct engine *e);
 /* Seconds before a transient failure's next try: 1 min doubling per
  * attempt up to 6 h, on the (time-scaled) clock. */
 int64_t engine_retry_delay(const struct engine *e, uint32_t attempts);
+/* *erp_sku = the SKU map's item for sku (NULL when unmapped; old value freed). */
+int engine_map_sku(const struct engine *e, const char *sku, char **erp_sku);
+/* Record one record's failure: class from the code, our message and the
+ * remote's words, attempts counted on from `prev` (the failure it had, or
+ * NULL), the next retry of a transient one on the scaled clock. */
+int engine_failure_put(struct state_txn *t, const struct engine *e, char kind, const char *id,
+                       const char *phase, int code, const struct sc_error *err,
+                       const struct failure *prev, int64_t now);
 /* Load [connector] refund_rules (NULL *out when not configured) checked
  * against the adapters' vocabularies. */
 int engine_load_rules(struct refund_rules **out, const struct conf_section *cs,

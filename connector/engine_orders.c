@@ -64,19 +64,53 @@ engine_retry_delay(const struct engine *e, uint32_t attempts)
 	return (int64_t)((double)d / e->time_scale);
 }
 
+int
+engine_map_sku(const struct engine *e, const char *sku, char **erp_sku)
+{
+	const char *m = sku_map_lookup(e->skus, sku);
+
+	free(*erp_sku);
+	*erp_sku = NULL;
+	if (m != NULL && (*erp_sku = strdup(m)) == NULL)
+		return SC_ENOMEM;
+	return 0;
+}
+
+int
+engine_failure_put(struct state_txn *t, const struct engine *e, char kind, const char *id,
+                   const char *phase, int code, const struct sc_error *err,
+                   const struct failure *prev, int64_t now)
+{
+	struct failure f;
+
+	memset(&f, 0, sizeof(f));
+	if (prev != NULL)
+		f = *prev;
+	f.kind = kind;
+	state_strlcpy(f.id, id, sizeof(f.id));
+	state_strlcpy(f.phase, phase, sizeof(f.phase));
+	f.fclass = sc_code_is_transient(code) ? FAILURE_TRANSIENT : FAILURE_PERMANENT;
+	f.code = code;
+	f.http_status = err->http_status;
+	state_strlcpy(f.message, err->msg[0] ? err->msg : sc_code_name(code), sizeof(f.message));
+	state_strlcpy(f.remote, err->remote, sizeof(f.remote));
+	f.attempts = prev != NULL ? prev->attempts + 1 : 1;
+	if (prev == NULL)
+		f.first = now;
+	f.last = now;
+	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + engine_retry_delay(e, f.attempts) : 0;
+	return state_failure_put(t, &f);
+}
+
 static int
 apply_sku_map(const struct engine *e, struct order *o)
 {
 	size_t i;
+	int rc;
 
-	for (i = 0; i < o->nlines; i++) {
-		const char *m = sku_map_lookup(e->skus, o->lines[i].sku);
-
-		free(o->lines[i].erp_sku);
-		o->lines[i].erp_sku = NULL;
-		if (m != NULL && (o->lines[i].erp_sku = strdup(m)) == NULL)
-			return SC_ENOMEM;
-	}
+	for (i = 0; i < o->nlines; i++)
+		if ((rc = engine_map_sku(e, o->lines[i].sku, &o->lines[i].erp_sku)) < 0)
+			return rc;
 	return 0;
 }
 
@@ -210,32 +244,6 @@ run_writes(struct batch *b)
 /* ---- results ------------------------------------------------------------ */
 
 static int
-put_failure(struct state_txn *t, const struct engine *e, const struct work *w,
-            int64_t now)
-{
-	struct failure f;
-
-	memset(&f, 0, sizeof(f));
-	if (w->had_failure)
-		f = w->prevf;
-	f.kind = KIND_ORDER;
-	state_strlcpy(f.id, w->o->id, sizeof(f.id));
-	state_strlcpy(f.phase, "orders", sizeof(f.phase));
-	f.fclass = sc_code_is_transient(w->rc) ? FAILURE_TRANSIENT : FAILURE_PERMANENT;
-	f.code = w->rc;
-	f.http_status = w->err.http_status;
-	state_strlcpy(f.message, w->err.msg[0] ? w->err.msg : sc_code_name(w->rc),
-	              sizeof(f.message));
-	state_strlcpy(f.remote, w->err.remote, sizeof(f.remote));
-	f.attempts = w->had_failure ? w->prevf.attempts + 1 : 1;
-	if (!w->had_failure)
-		f.first = now;
-	f.last = now;
-	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + engine_retry_delay(e, f.attempts) : 0;
-	return state_failure_put(t, &f);
-}
-
-static int
 commit_fn(struct state_txn *t, void *ud)
 {
 	struct batch *b = ud;
@@ -278,7 +286,9 @@ commit_fn(struct state_txn *t, void *ud)
 		} else {
 			nb.status = BINDING_FAILED;
 			state_strlcpy(nb.detail, w->err.msg, sizeof(nb.detail));
-			if ((rc = put_failure(t, b->e, w, now)) < 0)
+			if ((rc = engine_failure_put(t, b->e, KIND_ORDER, w->o->id, "orders", w->rc,
+			                              &w->err, w->had_failure ? &w->prevf : NULL,
+			                              now)) < 0)
 				return rc;
 		}
 		if ((rc = state_binding_put(t, &nb)) < 0)
@@ -487,20 +497,12 @@ get_fail_fn(struct state_txn *t, void *ud)
 {
 	struct get_fail *g = ud;
 	struct failure f;
-	int64_t now = time_now();
 	int rc;
 
 	if ((rc = state_failure_get(t, KIND_ORDER, g->id, &f)) <= 0)
 		return rc;
-	f.attempts++;
-	f.last = now;
-	f.code = g->rc;
-	f.http_status = g->err->http_status;
-	f.fclass = sc_code_is_transient(g->rc) ? FAILURE_TRANSIENT : FAILURE_PERMANENT;
-	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + engine_retry_delay(g->e, f.attempts) : 0;
-	state_strlcpy(f.message, g->err->msg, sizeof(f.message));
-	state_strlcpy(f.remote, g->err->remote, sizeof(f.remote));
-	return state_failure_put(t, &f);
+	return engine_failure_put(t, g->e, KIND_ORDER, g->id, f.phase, g->rc, g->err, &f,
+	                          time_now());
 }
 
 static int

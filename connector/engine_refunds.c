@@ -169,15 +169,11 @@ static int
 refund_apply_sku_map(const struct engine *e, struct refund *r)
 {
 	size_t i;
+	int rc;
 
-	for (i = 0; i < r->nlines; i++) {
-		const char *m = sku_map_lookup(e->skus, r->lines[i].sku);
-
-		free(r->lines[i].erp_sku);
-		r->lines[i].erp_sku = NULL;
-		if (m != NULL && (r->lines[i].erp_sku = strdup(m)) == NULL)
-			return SC_ENOMEM;
-	}
+	for (i = 0; i < r->nlines; i++)
+		if ((rc = engine_map_sku(e, r->lines[i].sku, &r->lines[i].erp_sku)) < 0)
+			return rc;
 	return 0;
 }
 
@@ -327,32 +323,6 @@ rwrites(struct rbatch *b)
 /* ---- results ------------------------------------------------------------ */
 
 static int
-rput_failure(struct state_txn *t, const struct engine *e, const struct rwork *w,
-             int64_t now)
-{
-	struct failure f;
-
-	memset(&f, 0, sizeof(f));
-	if (w->had_failure)
-		f = w->prevf;
-	f.kind = KIND_REFUND;
-	state_strlcpy(f.id, w->key, sizeof(f.id));
-	state_strlcpy(f.phase, "refunds", sizeof(f.phase));
-	f.fclass = sc_code_is_transient(w->rc) ? FAILURE_TRANSIENT : FAILURE_PERMANENT;
-	f.code = w->rc;
-	f.http_status = w->err.http_status;
-	state_strlcpy(f.message, w->err.msg[0] ? w->err.msg : sc_code_name(w->rc),
-	              sizeof(f.message));
-	state_strlcpy(f.remote, w->err.remote, sizeof(f.remote));
-	f.attempts = w->had_failure ? w->prevf.attempts + 1 : 1;
-	if (!w->had_failure)
-		f.first = now;
-	f.last = now;
-	f.next_retry = f.fclass == FAILURE_TRANSIENT ? now + engine_retry_delay(e, f.attempts) : 0;
-	return state_failure_put(t, &f);
-}
-
-static int
 rcommit_fn(struct state_txn *t, void *ud)
 {
 	struct rbatch *b = ud;
@@ -434,7 +404,8 @@ rcommit_fn(struct state_txn *t, void *ud)
 			if (!(w->had_binding && w->prev.status == BINDING_SYNCED))
 				nb.status = BINDING_FAILED;
 			state_strlcpy(nb.detail, w->err.msg, sizeof(nb.detail));
-			if ((rc = rput_failure(t, b->e, w, now)) < 0)
+			if ((rc = engine_failure_put(t, b->e, KIND_REFUND, w->key, "refunds", w->rc,
+			                              &w->err, w->had_failure ? &w->prevf : NULL, now)) < 0)
 				return rc;
 		}
 		if ((rc = state_binding_put(t, &nb)) < 0)
