@@ -135,8 +135,15 @@ struct marketplace_ops {
 	                          struct submission_result **out, size_t *n,
 	                          struct sc_error *err);
 
-	/* A shipment (or, with f->cancel, a cancellation) made in the ERP.
-	 * Same submission contract as refunds_push (one message). */
+	/* A shipment (or, with f->cancel, a cancellation) made in the ERP, its
+	 * lines carrying the marketplace's line_id (the engine fills them).
+	 * Same submission contract as refunds_push, one message: a synchronous
+	 * call (Amazon's confirmShipment) returns 0 with submission[0] == '\0'
+	 * when the marketplace accepted it, an error with the marketplace's
+	 * words when it did not (SC_ETRANSIENT: try again later); an
+	 * asynchronous one (Amazon's order-adjustment feed, ActionType Cancel,
+	 * reason from the adapter's conf unless f->reason is set) returns the
+	 * submission id, whose submission_results carry ref = f->id. */
 	int (*fulfillment_push)(void *self, const struct fulfillment *f,
 	                        char *submission, size_t submission_len,
 	                        struct sc_error *err);
@@ -179,7 +186,22 @@ enum erp_change_kind {
 	ERP_CHANGE_CANCELLATION
 };
 
-/* An item of changes_page. */
+/* An item of changes_page.
+ * FULFILLMENT: a shipment a person (or a warehouse system) recorded in the
+ *   ERP for an order the connector synced, once it is shipped (not merely
+ *   picked or packed). id = the ERP shipment record's id (a partial shipment
+ *   and its rest are two records, two ids); order_id = the marketplace order
+ *   id, traced through the order record's external id; lines by sku (the
+ *   marketplace's, i.e. the ERP item name; line_id NULL unless the ERP
+ *   knows it) with the quantity of this shipment; carrier and method as the
+ *   ERP names them (the marketplace adapter maps them to its codes),
+ *   tracking number, ship_date. Re-reports of the same record are the
+ *   engine's to dedupe by id.
+ * CANCELLATION: lines closed before shipment on an order record the
+ *   connector synced. id = the ERP order record's id; lines = every closed
+ *   line with qty = its closed, unshipped quantity: the whole state as the
+ *   ERP has it now, not a delta (the engine sends what the marketplace does
+ *   not show cancelled yet). */
 struct erp_change {
 	enum erp_change_kind kind;
 	struct refund *refund;            /* ERP_CHANGE_REFUND (source SIDE_ERP) */

@@ -98,6 +98,7 @@ fulfillment_free(struct fulfillment *f)
 	free(f->lines);
 	free(f->id);
 	free(f->order_id);
+	free(f->channel);
 	free(f->reason);
 	free(f->carrier);
 	free(f->method);

@@ -143,6 +143,8 @@ struct fulfillment {
 	int64_t ship_date;
 	struct fulfillment_line *lines;
 	size_t nlines;
+	char *channel;          /* the order's marketplace/site id (engine fills it
+	                           from order_get before fulfillment_push) */
 };
 
 void fulfillment_free(struct fulfillment *f);
