@@ -32,6 +32,19 @@ on_signal(int sig)
 	stop_flag = 1;
 }
 
+volatile sig_atomic_t *
+cli_stop_flag(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	return &stop_flag;
+}
+
 void
 usage(FILE *f)
 {
@@ -39,10 +52,20 @@ usage(FILE *f)
 	    "usage: connector [-c FILE] [--state DIR] [--log-format text|json] COMMAND\n"
 	    "\n"
 	    "commands:\n"
-	    "  sync [--dry-run] [--only PHASE]    sync what changed since the last run\n"
-	    "                                     (PHASE: orders or refunds)\n"
+	    "  sync [--dry-run] [--only PHASE]    sync what changed since the last run (PHASE:\n"
+	    "                                     orders, refunds, shipments or settlements)\n"
+	    "  run --every DURATION [--dry-run]   sync, sleep, again until SIGTERM (containers);\n"
+	    "                                     DURATION: 90s, 15m, 1h\n"
+	    "  replay --order ID [--order ID ...] [--dry-run]\n"
+	    "                                     download those orders again and push them\n"
+	    "                                     through; settlements waiting for them post\n"
+	    "  replay --failed [--phase PHASE] [--dry-run]\n"
+	    "                                     the same for every failed order/refund\n"
+	    "                                     (PHASE: orders, refunds, settlements)\n"
 	    "  status ORDER_ID [--json]           where one order is on both sides\n"
-	    "  failures [--json]                  every record that failed, and why\n"
+	    "  failures [--json] [--class C] [--phase P]\n"
+	    "                                     every record that failed, why, and how to\n"
+	    "                                     replay it (C: transient, stuck, permanent)\n"
 	    "  check-config                       validate the conf file and exit\n"
 	    "  keys                               every conf key, its default and meaning\n"
 	    "  settlements [--json]               every known settlement: status, totals, balance\n"
@@ -108,8 +131,31 @@ parse_args(struct cli *a, int argc, char **argv)
 				a->phases = PHASE_REFUNDS;
 			else if (strcmp(argv[i], "settlements") == 0)
 				a->phases = PHASE_SETTLEMENTS;
+			else if (strcmp(argv[i], "shipments") == 0)
+				a->phases = PHASE_SHIPMENTS;
 			else
 				return -1;
+		} else if (strcmp(s, "--order") == 0) {
+			if (++i == argc)
+				return -1;
+			if (a->orders == NULL &&
+			    (a->orders = calloc((size_t)argc, sizeof(*a->orders))) == NULL)
+				return -1;
+			a->orders[a->norders++] = argv[i];
+		} else if (strcmp(s, "--failed") == 0) {
+			a->failed = 1;
+		} else if (strcmp(s, "--phase") == 0) {
+			if (++i == argc)
+				return -1;
+			a->phase = argv[i];
+		} else if (strcmp(s, "--class") == 0) {
+			if (++i == argc)
+				return -1;
+			a->cls = argv[i];
+		} else if (strcmp(s, "--every") == 0) {
+			if (++i == argc)
+				return -1;
+			a->every = argv[i];
 		} else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
 			return 1;
 		} else if (s[0] == '-') {
@@ -169,21 +215,14 @@ cmd_sync(const struct cli *a, const struct conf *c, struct sc_error *err)
 	struct engine_opts o;
 	struct sync_summary sum;
 	struct engine *e = NULL;
-	struct sigaction sa;
 	int rc;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 
 	memset(&o, 0, sizeof(o));
 	o.state_dir = a->state_dir;
 	o.lock = !a->dry_run;
 	o.dry_run = a->dry_run;
 	o.phases = a->phases;
-	o.stop = &stop_flag;
+	o.stop = cli_stop_flag();
 	if ((rc = engine_open(&e, c, &o, err)) < 0) {
 		if (rc == SC_ELOCKED) {
 			printf("connector: %s; this run exits and leaves it alone\n", err->msg);
@@ -261,41 +300,13 @@ binding_status_name(int s)
 	}
 }
 
-static void
-iso(char out[21], int64_t t)
+void
+cli_iso(char out[21], int64_t t)
 {
 	if (t == 0)
 		snprintf(out, 21, "-");
 	else
 		time_format_iso8601(out, t);
-}
-
-static json_object *
-failure_json(const struct failure *f)
-{
-	json_object *o = json_object_new_object();
-	char t1[21], t2[21], t3[21], replay[200];
-
-	iso(t1, f->first);
-	iso(t2, f->last);
-	iso(t3, f->next_retry);
-	snprintf(replay, sizeof(replay), "connector sync");
-	json_object_object_add(o, "kind", json_object_new_string(
-	    f->kind == KIND_ORDER ? "order" : f->kind == KIND_REFUND ? "refund" : "record"));
-	json_object_object_add(o, "id", json_object_new_string(f->id));
-	json_object_object_add(o, "phase", json_object_new_string(f->phase));
-	json_object_object_add(o, "class", json_object_new_string(
-	    f->fclass == FAILURE_TRANSIENT ? "transient" : "permanent"));
-	json_object_object_add(o, "error", json_object_new_string(sc_code_name(f->code)));
-	json_object_object_add(o, "http_status", json_object_new_int(f->http_status));
-	json_object_object_add(o, "message", json_object_new_string(f->message));
-	json_object_object_add(o, "remote", json_object_new_string(f->remote));
-	json_object_object_add(o, "attempts", json_object_new_int64(f->attempts));
-	json_object_object_add(o, "first", json_object_new_string(t1));
-	json_object_object_add(o, "last", json_object_new_string(t2));
-	if (f->fclass == FAILURE_TRANSIENT)
-		json_object_object_add(o, "next_retry", json_object_new_string(t3));
-	return o;
 }
 
 static int
@@ -305,6 +316,7 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 	struct engine *e = NULL;
 	struct status_q q;
 	char t1[21], t2[21];
+	long retry_limit;
 	int rc;
 
 	if (a->arg == NULL) {
@@ -325,6 +337,7 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 		engine_close(e);
 		return 1;
 	}
+	retry_limit = e->retry_limit;
 	engine_close(e);
 	if (a->json) {
 		json_object *j = json_object_new_object();
@@ -333,8 +346,8 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 		json_object_object_add(j, "known", json_object_new_boolean(q.has_b || q.has_f));
 		if (q.has_b) {
 			json_object *b = json_object_new_object();
-			iso(t1, q.b.first_seen);
-			iso(t2, q.b.synced);
+			cli_iso(t1, q.b.first_seen);
+			cli_iso(t2, q.b.synced);
 			json_object_object_add(b, "status",
 			    json_object_new_string(binding_status_name(q.b.status)));
 			json_object_object_add(b, "erp_type", json_object_new_string(q.b.erp_type));
@@ -346,7 +359,7 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 			json_object_object_add(b, "attempts", json_object_new_int64(q.b.attempts));
 			json_object_object_add(j, "erp", b);
 		}
-		json_object_object_add(j, "failure", q.has_f ? failure_json(&q.f) : NULL);
+		json_object_object_add(j, "failure", q.has_f ? cli_failure_json(&q.f, retry_limit) : NULL);
 		{
 			json_object *arr = json_object_new_array();
 			size_t k;
@@ -364,7 +377,7 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 				json_object_object_add(r, "external_id", json_object_new_string(rb->external_id));
 				json_object_object_add(r, "detail", json_object_new_string(rb->detail));
 				json_object_object_add(r, "failure",
-				    q.rhas_f[k] ? failure_json(&q.rfail[k]) : NULL);
+				    q.rhas_f[k] ? cli_failure_json(&q.rfail[k], retry_limit) : NULL);
 				json_object_array_add(arr, r);
 			}
 			json_object_object_add(j, "refunds", arr);
@@ -379,8 +392,8 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 		return 1;
 	}
 	if (q.has_b) {
-		iso(t1, q.b.first_seen);
-		iso(t2, q.b.synced);
+		cli_iso(t1, q.b.first_seen);
+		cli_iso(t2, q.b.synced);
 		printf("order %s: %s\n", a->arg, binding_status_name(q.b.status));
 		if (q.b.erp_id[0] != '\0')
 			printf("  erp:        %s %s (external id %s)\n", q.b.erp_type, q.b.erp_id,
@@ -393,7 +406,7 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 		printf("order %s: failed before it could be bound\n", a->arg);
 	}
 	if (q.has_f) {
-		iso(t1, q.f.last);
+		cli_iso(t1, q.f.last);
 		printf("  failure:    %s, %s (attempt %u, last %s)\n    %s\n",
 		       q.f.fclass == FAILURE_TRANSIENT ? "transient" : "permanent",
 		       q.f.phase, (unsigned)q.f.attempts, t1, q.f.message);
@@ -419,103 +432,6 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 				       q.rfail[k].remote[0] ? " | remote: " : "", q.rfail[k].remote);
 		}
 	}
-	return 0;
-}
-
-struct fail_list {
-	struct failure *v;
-	size_t n, alloc;
-};
-
-static int
-collect_failure(const struct failure *f, void *ud)
-{
-	struct fail_list *l = ud;
-
-	if (l->n == l->alloc) {
-		size_t na = l->alloc ? l->alloc * 2 : 16;
-		struct failure *nv = realloc(l->v, na * sizeof(*nv));
-		if (nv == NULL)
-			return SC_ENOMEM;
-		l->v = nv;
-		l->alloc = na;
-	}
-	l->v[l->n++] = *f;
-	return 0;
-}
-
-static int
-failures_fn(struct state_txn *t, void *ud)
-{
-	return state_failure_each(t, 0, collect_failure, ud);
-}
-
-static int
-newest_first(const void *a, const void *b)
-{
-	const struct failure *x = a, *y = b;
-
-	if (x->last != y->last)
-		return x->last < y->last ? 1 : -1;
-	return strcmp(x->id, y->id);
-}
-
-static int
-cmd_failures(const struct cli *a, const struct conf *c, struct sc_error *err)
-{
-	struct engine_opts o;
-	struct engine *e = NULL;
-	struct fail_list l = { NULL, 0, 0 };
-	size_t i;
-	int rc;
-
-	memset(&o, 0, sizeof(o));
-	o.state_dir = a->state_dir;
-	o.read_only = 1;
-	if ((rc = engine_open(&e, c, &o, err)) < 0) {
-		print_error(err);
-		return 1;
-	}
-	rc = state_read(engine_state(e), failures_fn, &l, err);
-	engine_close(e);
-	if (rc < 0) {
-		print_error(err);
-		free(l.v);
-		return 1;
-	}
-	if (l.n > 1)
-		qsort(l.v, l.n, sizeof(*l.v), newest_first);
-	if (a->json) {
-		json_object *arr = json_object_new_array();
-
-		for (i = 0; i < l.n; i++)
-			json_object_array_add(arr, failure_json(&l.v[i]));
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-		                                               JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(arr);
-	} else if (l.n == 0) {
-		printf("no failures\n");
-	} else {
-		for (i = 0; i < l.n; i++) {
-			const struct failure *f = &l.v[i];
-			char t[21];
-
-			iso(t, f->last);
-			printf("%s %s [%s, %s, attempt %u, %s]\n  %s\n",
-			       f->kind == KIND_ORDER ? "order" :
-			       f->kind == KIND_REFUND ? "refund (order/refund)" : "record", f->id, f->phase,
-			       f->fclass == FAILURE_TRANSIENT ? "transient" : "permanent",
-			       (unsigned)f->attempts, t, f->message);
-			if (f->remote[0] != '\0')
-				printf("  remote: %s\n", f->remote);
-			printf("  next: %s\n", f->fclass == FAILURE_TRANSIENT ?
-			       "retried automatically by a later `connector sync`" :
-			       "fix the cause (conf, SKU map, ERP data); the next `connector sync` "
-			       "after a conf change retries it");
-		}
-		printf("%zu failure(s)\n", l.n);
-	}
-	free(l.v);
 	return 0;
 }
 
@@ -691,20 +607,36 @@ cmd_check_config(const struct cli *a, const struct conf *c, struct sc_error *err
 	return 0;
 }
 
+static int cli_dispatch(struct cli *ap);
+
 int
 cli_main(int argc, char **argv)
 {
 	struct cli a;
+	int rc;
+
+	rc = parse_args(&a, argc, argv);
+	if (rc != 0) {
+		free(a.orders);
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 1;
+	}
+	rc = cli_dispatch(&a);
+	free(a.orders);
+	return rc;
+}
+
+static int
+cli_dispatch(struct cli *ap)
+{
+	struct cli a = *ap;
 	struct conf *c = NULL;
 	struct sc_error err;
 	int rc;
 
 	sc_error_clear(&err);
-	rc = parse_args(&a, argc, argv);
-	if (rc != 0) {
-		usage(rc > 0 ? stdout : stderr);
-		return rc > 0 ? 0 : 1;
-	}
+	if (strcmp(a.command, "run") == 0)
+		return cmd_run(&a, &err);
 	if (strcmp(a.command, "keys") == 0)
 		return cmd_keys();
 	if (strcmp(a.command, "settle") == 0)
@@ -725,7 +657,7 @@ cli_main(int argc, char **argv)
 	}
 	if (strcmp(a.command, "sync") != 0 && strcmp(a.command, "status") != 0 &&
 	    strcmp(a.command, "failures") != 0 && strcmp(a.command, "check-config") != 0 &&
-	    strcmp(a.command, "settlements") != 0) {
+	    strcmp(a.command, "settlements") != 0 && strcmp(a.command, "replay") != 0) {
 		fprintf(stderr, "connector: unknown command `%s`\n", a.command);
 		usage(stderr);
 		return 1;
@@ -742,6 +674,8 @@ cli_main(int argc, char **argv)
 		rc = cmd_failures(&a, c, &err);
 	else if (strcmp(a.command, "settlements") == 0)
 		rc = cmd_settlements(&a, c, &err);
+	else if (strcmp(a.command, "replay") == 0)
+		rc = cmd_replay(&a, c, &err);
 	else
 		rc = cmd_check_config(&a, c, &err);
 	conf_free(c);

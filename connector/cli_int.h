@@ -2,6 +2,8 @@
 #ifndef SC_CLI_INT_H
 #define SC_CLI_INT_H
 
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "connector/conf.h"
@@ -21,6 +23,12 @@ struct cli {
 	int json;
 	int dry_run;
 	unsigned phases;
+	const char **orders;    /* replay --order ID ... */
+	size_t norders;
+	int failed;             /* replay --failed */
+	const char *phase;      /* replay --failed --phase P; failures --phase P */
+	const char *cls;        /* failures --class C */
+	const char *every;      /* run --every DURATION */
 };
 
 void usage(FILE *f);
@@ -28,6 +36,19 @@ void usage(FILE *f);
 void print_error(const struct sc_error *err);
 int load_conf(struct conf **c, const struct cli *a, struct sc_error *err);
 
+struct failure;
+struct json_object;
+/* "YYYY-MM-DDTHH:MM:SSZ", or "-" for 0. */
+void cli_iso(char out[21], int64_t t);
+/* A failure as JSON (class "stuck" past retry_limit attempts), with its replay command. */
+struct json_object *cli_failure_json(const struct failure *f, long retry_limit);
+/* "connector replay --order ID" and the like; "" when no command can. */
+void cli_failure_replay(const struct failure *f, char *out, size_t n);
+int cmd_failures(const struct cli *a, const struct conf *c, struct sc_error *err);
+int cmd_replay(const struct cli *a, const struct conf *c, struct sc_error *err);
+int cmd_run(const struct cli *a, struct sc_error *err);
+/* Install SIGTERM/SIGINT handlers raising the returned flag. */
+volatile sig_atomic_t *cli_stop_flag(void);
 int cmd_settlements(const struct cli *a, const struct conf *c, struct sc_error *err);
 int cmd_settle(const struct cli *a, struct sc_error *err);
 

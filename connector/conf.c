@@ -55,6 +55,10 @@ static const struct conf_key connector_keys[] = {
 	  "settlement account map file (default: the built-in Amazon map, all accounts named)" },
 	{ "refund_rules", 0, NULL,
 	  "file of rules that map marketplace refunds to ERP transactions (refunds sync when set)" },
+	{ "retry_limit", 0, "12",
+	  "attempts of a transient failure (1 min doubling to 6 h apart) before it is reported stuck" },
+	{ "metrics_file", 0, NULL,
+	  "write Prometheus text metrics of each run here (node_exporter textfile collector)" },
 	{ NULL, 0, NULL, NULL }
 };
 

@@ -11,9 +11,13 @@
 
 #include <openssl/evp.h>
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int
 parse_log_settings(const struct conf_section *s, struct sc_error *err)
@@ -133,6 +137,59 @@ engine_load_accounts(struct account_map **out, const struct conf_section *cs,
 	return mapping_account_map_builtin(out, err);
 }
 
+/* Remove a scratch directory: its files and one level of subdirectories
+ * (reports/), nothing else exists there. */
+static void
+remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct stat sb;
+	char path[1024];
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+			remove_tree(path);
+		else
+			unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* A dry run writes nothing, the state included: it reads the state
+ * read-only (no lock: a run going on is not disturbed), or, before the
+ * first run, an empty state in a scratch directory removed at close.
+ * Downloads go to the scratch directory as well. */
+static int
+open_dry_state(struct engine *e, struct sc_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	int rc;
+
+	snprintf(e->scratch_dir, sizeof(e->scratch_dir), "%s/connector-dry-run-XXXXXX",
+	         tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	if (mkdtemp(e->scratch_dir) == NULL) {
+		rc = sc_error_set(err, SC_ERROR, "%s: cannot create a scratch directory: %s",
+		                  e->scratch_dir, strerror(errno));
+		e->scratch_dir[0] = '\0';
+		return rc;
+	}
+	rc = state_open(&e->st, e->state_dir, STATE_RDONLY, NULL, err);
+	if (rc == SC_ENOTFOUND) {
+		char dir[300];
+
+		snprintf(dir, sizeof(dir), "%s/state", e->scratch_dir);
+		sc_error_clear(err);
+		rc = state_open(&e->st, dir, 0, NULL, err);
+	}
+	return rc;
+}
+
 int
 engine_open(struct engine **out, const struct conf *c,
             const struct engine_opts *opts, struct sc_error *err)
@@ -156,6 +213,13 @@ engine_open(struct engine **out, const struct conf *c,
 	snprintf(e->state_dir, sizeof(e->state_dir), "%s", dir);
 	conf_fingerprint(conf_path(c), conf_get(cs, "refund_rules"),
 	                 conf_get(cs, "settlement_map"), e->conf_fp);
+
+	if ((rc = conf_get_long(cs, "retry_limit", &e->retry_limit, err)) < 0)
+		goto fail;
+	if (e->retry_limit < 1) {
+		rc = conf_error(cs, "retry_limit", err, SC_EINVALID, "must be at least 1");
+		goto fail;
+	}
 
 	if (opts->read_only) {
 		if ((rc = state_open(&e->st, e->state_dir, STATE_RDONLY, NULL, err)) < 0)
@@ -210,10 +274,14 @@ engine_open(struct engine **out, const struct conf *c,
 	if (e->workers > ENGINE_MAX_WORKERS)
 		e->workers = ENGINE_MAX_WORKERS;
 	/* State last: a conf an adapter refuses leaves no state behind. */
-	if (!opts->check_only &&
-	    (rc = state_open(&e->st, e->state_dir, opts->lock ? STATE_LOCK : 0,
-	                     NULL, err)) < 0)
+	if (opts->dry_run && !opts->check_only) {
+		if ((rc = open_dry_state(e, err)) < 0)
+			goto fail;
+	} else if (!opts->check_only &&
+	           (rc = state_open(&e->st, e->state_dir, opts->lock ? STATE_LOCK : 0,
+	                            NULL, err)) < 0) {
 		goto fail;
+	}
 	*out = e;
 	return 0;
 fail:
@@ -236,6 +304,8 @@ engine_close(struct engine *e)
 	mapping_refund_rules_free(e->rules);
 	mapping_account_map_free(e->accounts);
 	state_close(e->st);
+	if (e->scratch_dir[0] != '\0')
+		remove_tree(e->scratch_dir);
 	free(e);
 }
 
@@ -401,19 +471,28 @@ fp_write_fn(struct state_txn *t, void *ud)
 }
 
 int
+engine_prepare(struct engine *e, struct sync_summary *sum, struct sc_error *err)
+{
+	char stored[80];
+	int rc;
+
+	if ((rc = state_read(e->st, fp_read_fn, stored, err)) < 0)
+		return rc;
+	e->conf_changed = strcmp(stored, e->conf_fp) != 0;
+	if (!e->opts.dry_run &&
+	    (rc = engine_resolve_intents(e, &sum->intents_resolved, err)) < 0)
+		return rc;
+	return 0;
+}
+
+int
 engine_sync(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 {
 	int rc;
 
-	char stored[80];
-
 	memset(sum, 0, sizeof(*sum));
 	sum->started_ms = time_mono_ms();
-	if ((rc = state_read(e->st, fp_read_fn, stored, err)) < 0)
-		goto done;
-	e->conf_changed = strcmp(stored, e->conf_fp) != 0;
-	if (!e->opts.dry_run &&
-	    (rc = engine_resolve_intents(e, &sum->intents_resolved, err)) < 0)
+	if ((rc = engine_prepare(e, sum, err)) < 0)
 		goto done;
 	if (e->opts.phases & PHASE_ORDERS) {
 		if ((rc = engine_orders_phase(e, sum, err)) < 0)
@@ -514,4 +593,22 @@ engine_summary_print(const struct engine *e, const struct sync_summary *sum)
 	if (sum->stopped)
 		printf("stopped by a signal: the record in flight was finished and committed\n");
 	fflush(stdout);
+}
+
+/* ---- failure classes ---------------------------------------------------- */
+
+const char *
+engine_failure_class(const struct engine *e, const struct failure *f)
+{
+	if (f->fclass != FAILURE_TRANSIENT)
+		return "permanent";
+	return (long)f->attempts >= e->retry_limit ? "stuck" : "transient";
+}
+
+int
+engine_failure_due(const struct engine *e, const struct failure *f, int64_t now)
+{
+	if (f->fclass == FAILURE_PERMANENT)
+		return e->conf_changed;
+	return (long)f->attempts < e->retry_limit && f->next_retry <= now;
 }

@@ -41,6 +41,7 @@ enum engine_phase {
 	PHASE_ORDERS = 1 << 0,
 	PHASE_REFUNDS = 1 << 1,     /* refunds, both directions */
 	PHASE_SETTLEMENTS = 1 << 2, /* settlement reports: reconcile, post */
+	PHASE_SHIPMENTS = 1 << 3,   /* shipments and cancellations made in the ERP, back */
 	PHASE_ALL = 0xff
 };
 
@@ -93,6 +94,57 @@ int engine_exit_code(int rc, const struct sync_summary *sum);
 
 /* Print the summary lines to stdout. */
 void engine_summary_print(const struct engine *e, const struct sync_summary *sum);
+
+/* ---- replay (engine_replay.c) -------------------------------------------- */
+
+enum replay_outcome {
+	REPLAY_CREATED = 0,
+	REPLAY_UPDATED,
+	REPLAY_UNCHANGED,       /* already in sync: nothing written */
+	REPLAY_SKIPPED,         /* pending, or cancelled before it was ever synced */
+	REPLAY_FAILED,          /* see detail (the failure record has it too) */
+	REPLAY_UNKNOWN          /* the marketplace does not know the id */
+};
+
+struct replay_line {
+	char id[128];
+	enum replay_outcome outcome;
+	char detail[1024];      /* our words, and the remote's */
+	struct refund_counts refunds;   /* its refunds, through the refunds path */
+};
+
+struct replay_settlement {
+	char id[128];
+	int before, after;      /* enum settlement_status */
+	char message[512];
+};
+
+struct replay_report {
+	struct replay_line *lines;
+	size_t n;
+	struct replay_settlement *settlements;  /* those looked at again */
+	size_t nsettlements;
+	struct sync_summary sum;
+};
+
+/* Replay orders by marketplace id: each is downloaded again (order_get and
+ * its refunds) and pushed through exactly the path `sync` uses (a replay
+ * of an order in sync writes nothing), then every settlement waiting for
+ * orders (with `settlement_errors`, also those that failed) is looked at
+ * again and posted when complete. Takes the same care as engine_sync
+ * (leftover intents first, stop flag, dry run). Returns 0 when it ran
+ * (outcomes in *out, freed with engine_replay_free), <0 when it could not. */
+int engine_replay(struct engine *e, const char *const *ids, size_t n, int settlement_errors,
+                  struct replay_report *out, struct sc_error *err);
+void engine_replay_free(struct replay_report *r);
+/* Exit status of a replay: 0 all done, 2 some failed or unknown, 1 error. */
+int engine_replay_exit_code(int rc, const struct replay_report *r);
+
+/* The marketplace order ids behind failure records (order and refund
+ * failures), of one phase ("orders", "refunds") or all (phase NULL), sorted
+ * and unique: what `replay --failed` replays. *ids freed with free(). */
+int engine_failed_order_ids(struct engine *e, const char *phase, char (**ids)[128], size_t *n,
+                            struct sc_error *err);
 
 /* The state handle (for status/failures commands). */
 struct state *engine_state(struct engine *e);

@@ -34,7 +34,27 @@ struct engine {
 	int conf_changed;               /* conf or rules differ from the last run's */
 	double time_scale;
 	int workers;
+	long retry_limit;               /* [connector] retry_limit: then "stuck" */
+	char scratch_dir[256];          /* dry run: a temporary state / downloads, removed at close */
 };
+
+/* "transient", "permanent" or "stuck" (transient, out of retries). */
+const char *engine_failure_class(const struct engine *e, const struct failure *f);
+/* A failure later runs retry by themselves now: transient, due, not stuck;
+ * or permanent and the conf changed since it failed. */
+int engine_failure_due(const struct engine *e, const struct failure *f, int64_t now);
+/* The orders path of `sync` for orders in hand (replay): plan, intent,
+ * write, commit; no cursor. */
+int engine_orders_push(struct engine *e, struct order **orders, size_t n,
+                       struct phase_counts *pc, struct sc_error *err);
+/* Every refund of one order through the refunds path (replay): 0 done,
+ * 1 the marketplace could not list them (err says why), <0 run error. */
+int engine_refunds_of_order(struct engine *e, const char *order_id,
+                            struct refund_counts *rc_out, struct sc_error *err);
+/* Settlements waiting for orders (or reconciled, not posted) looked at
+ * again and posted when complete; with `errors`, also those that failed. */
+int engine_settlements_recheck(struct engine *e, int errors, struct settlement_counts *c,
+                               struct sc_error *err);
 
 int engine_stopping(const struct engine *e);
 /* Seconds before a transient failure's next try: 1 min doubling per
@@ -53,6 +73,9 @@ int engine_failure_put(struct state_txn *t, const struct engine *e, char kind, c
 int engine_load_rules(struct refund_rules **out, const struct conf_section *cs,
                       const struct marketplace_ops *mkt, const struct erp_ops *erp,
                       struct sc_error *err);
+/* Before any write of a run: whether the conf changed since the last run,
+ * and the intents a killed run left resolved. */
+int engine_prepare(struct engine *e, struct sync_summary *sum, struct sc_error *err);
 int engine_resolve_intents(struct engine *e, uint64_t *resolved, struct sc_error *err);
 int engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);
 int engine_refunds_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err);

@@ -386,6 +386,13 @@ done:
 	return rc;
 }
 
+int
+engine_orders_push(struct engine *e, struct order **orders, size_t n,
+                   struct phase_counts *pc, struct sc_error *err)
+{
+	return run_batch(e, orders, n, NULL, pc, err);
+}
+
 /* ---- records that could not be parsed ---------------------------------- */
 
 struct bad_batch {
@@ -454,7 +461,7 @@ struct due {
 	char (*ids)[STATE_ID_MAX];
 	size_t n, alloc;
 	int64_t now;
-	int conf_changed;
+	const struct engine *e;
 };
 
 static int
@@ -462,8 +469,7 @@ collect_due(const struct failure *f, void *ud)
 {
 	struct due *d = ud;
 
-	if (!((f->fclass == FAILURE_TRANSIENT && f->next_retry <= d->now) ||
-	      (f->fclass == FAILURE_PERMANENT && d->conf_changed)))
+	if (!engine_failure_due(d->e, f, d->now))
 		return 0;
 	if (d->n == ENGINE_RETRY_MAX_PER_RUN)
 		return 1;
@@ -515,7 +521,7 @@ retry_failures(struct engine *e, struct phase_counts *pc, struct sc_error *err)
 
 	memset(&d, 0, sizeof(d));
 	d.now = time_now();
-	d.conf_changed = e->conf_changed;
+	d.e = e;
 	if ((rc = state_read(e->st, due_list_fn, &d, err)) < 0)
 		goto done;
 	if (d.n > 0 && (orders = calloc(d.n, sizeof(*orders))) == NULL) {

@@ -508,7 +508,7 @@ struct ready {
 	size_t n, alloc;
 	struct state_txn *t;
 	int64_t now;
-	int conf_changed;
+	const struct engine *e;
 };
 
 static int
@@ -556,8 +556,7 @@ ready_failure(const struct failure *f, void *ud)
 	char order_id[STATE_ID_MAX];
 	const char *slash = strchr(f->id, '/');
 
-	if (!((f->fclass == FAILURE_TRANSIENT && f->next_retry <= r->now) ||
-	      (f->fclass == FAILURE_PERMANENT && r->conf_changed)))
+	if (!engine_failure_due(r->e, f, r->now))
 		return 0;
 	if (slash == NULL || (size_t)(slash - f->id) >= sizeof(order_id))
 		return 0;
@@ -588,7 +587,7 @@ refunds_retry(struct engine *e, struct refund_counts *rc_out, struct sc_error *e
 
 	memset(&r, 0, sizeof(r));
 	r.now = time_now();
-	r.conf_changed = e->conf_changed;
+	r.e = e;
 	if ((rc = state_read(e->st, ready_fn, &r, err)) < 0)
 		goto done;
 	for (i = 0; i < r.n && !engine_stopping(e); i++) {
@@ -613,6 +612,27 @@ refunds_retry(struct engine *e, struct refund_counts *rc_out, struct sc_error *e
 	rc = 0;
 done:
 	free(r.orders);
+	return rc;
+}
+
+int
+engine_refunds_of_order(struct engine *e, const char *order_id, struct refund_counts *rc_out,
+                        struct sc_error *err)
+{
+	struct page p;
+	int rc;
+
+	if (e->rules == NULL || !(e->mkt->caps & MKT_CAP_REFUNDS) ||
+	    !(e->erp->caps & ERP_CAP_REFUNDS))
+		return 0;
+	rc_out->ran = 1;
+	page_init(&p, (void (*)(void *))refund_free);
+	if ((rc = e->mkt->order_refunds(e->mkt_self, order_id, &p, err)) < 0) {
+		page_free(&p);
+		return 1;   /* the marketplace's trouble, in err: not the run's */
+	}
+	rc = run_rbatch(e, (struct refund **)p.items, p.n, NULL, rc_out, err);
+	page_free(&p);
 	return rc;
 }
 

@@ -273,6 +273,38 @@ struct stl_put {
 	int del_intent;                  /* delete the intent (after) */
 };
 
+/* A settlement that could not be read, posted or balanced is a failure
+ * record like any other (`connector failures`); one that waits, is
+ * reconciled or posted has none. */
+static int
+stl_failure_sync(struct state_txn *t, const struct settlement_state *s)
+{
+	struct failure f;
+	int rc;
+
+	if (s->status != SETTLEMENT_ERROR && s->status != SETTLEMENT_UNBALANCED)
+		return state_failure_del(t, KIND_SETTLEMENT, s->id);
+	if ((rc = state_failure_get(t, KIND_SETTLEMENT, s->id, &f)) < 0)
+		return rc;
+	if (rc == 0) {
+		memset(&f, 0, sizeof(f));
+		f.first = time_now();
+	}
+	f.kind = KIND_SETTLEMENT;
+	state_strlcpy(f.id, s->id, sizeof(f.id));
+	state_strlcpy(f.phase, "settlements", sizeof(f.phase));
+	f.fclass = FAILURE_PERMANENT;
+	f.code = s->status == SETTLEMENT_UNBALANCED ? SC_EINVALID : SC_ERROR;
+	if (s->status == SETTLEMENT_UNBALANCED && strstr(s->message, "unbalanced") == NULL)
+		snprintf(f.message, sizeof(f.message), "unbalanced: %s", s->message);
+	else
+		state_strlcpy(f.message, s->message, sizeof(f.message));
+	f.attempts++;
+	f.last = time_now();
+	f.next_retry = 0;
+	return state_failure_put(t, &f);
+}
+
 static int
 stl_put_fn(struct state_txn *t, void *ud)
 {
@@ -290,6 +322,8 @@ stl_put_fn(struct state_txn *t, void *ud)
 	if (p->in != NULL && (rc = state_intent_put(t, p->in)) < 0)
 		return rc;
 	if (p->del_intent && (rc = state_intent_del(t, KIND_SETTLEMENT, s.id)) < 0)
+		return rc;
+	if ((rc = stl_failure_sync(t, &s)) < 0)
 		return rc;
 	return state_settlement_put(t, &s);
 }
@@ -498,36 +532,56 @@ stl_cursor_put_fn(struct state_txn *t, void *ud)
 }
 
 int
+engine_settlements_recheck(struct engine *e, int errors, struct settlement_counts *c,
+                           struct sc_error *err)
+{
+	struct settlement_state *all = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	if (e->accounts == NULL || e->mkt->settlement_parse == NULL)
+		return 0;
+	if ((rc = engine_settlement_list(e->st, &all, &n, err)) < 0)
+		return rc;
+	for (i = 0; i < n && !engine_stopping(e); i++) {
+		/* waiting for orders, not posted yet, or failed before a conf
+		 * change (the account map fixed, say) or a replay: look again */
+		if (all[i].status != SETTLEMENT_WAITING && all[i].status != SETTLEMENT_RECONCILED &&
+		    !((all[i].status == SETTLEMENT_ERROR || all[i].status == SETTLEMENT_UNBALANCED) &&
+		      (e->conf_changed || errors) && all[i].raw_path[0] != '\0'))
+			continue;
+		c->rechecked++;
+		if ((rc = settle_one(e, all[i].raw_path, all[i].report_id[0] ? all[i].report_id : NULL,
+		                     c, err)) < 0)
+			break;
+	}
+	free(all);
+	return rc < 0 ? rc : 0;
+}
+
+int
 engine_settlements_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 {
 	struct settlement_counts *c = &sum->settlements;
 	struct settlement_state *all = NULL;
 	char cursor[ENGINE_CURSOR_MAX], dir[1100];
-	size_t i, n = 0;
+	size_t n = 0;
 	int rc;
 
 	if (e->accounts == NULL || e->mkt->settlement_parse == NULL)
 		return 0;
 	c->ran = 1;
 	/* 1. what waited for orders (or was not posted) is looked at again */
+	if ((rc = engine_settlements_recheck(e, 0, c, err)) < 0)
+		return rc;
 	if ((rc = engine_settlement_list(e->st, &all, &n, err)) < 0)
 		return rc;
-	for (i = 0; i < n && !engine_stopping(e); i++) {
-		/* waiting for orders, not posted yet, or failed before a conf
-		 * change (the account map fixed, say): look again */
-		if (all[i].status != SETTLEMENT_WAITING && all[i].status != SETTLEMENT_RECONCILED &&
-		    !(all[i].status == SETTLEMENT_ERROR && e->conf_changed &&
-		      all[i].raw_path[0] != '\0'))
-			continue;
-		c->rechecked++;
-		if ((rc = settle_one(e, all[i].raw_path, all[i].report_id[0] ? all[i].report_id : NULL,
-		                     c, err)) < 0)
-			goto done;
-	}
 	/* 2. new reports */
 	if (!(e->mkt->caps & MKT_CAP_SETTLEMENTS))
 		goto done;
-	snprintf(dir, sizeof(dir), "%s/reports", e->state_dir);
+	/* A dry run downloads into its scratch directory: the state's stays as it was. */
+	snprintf(dir, sizeof(dir), "%s/reports",
+	         e->opts.dry_run && e->scratch_dir[0] ? e->scratch_dir : e->state_dir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		rc = sc_error_set(err, SC_ERROR, "%s: cannot create: %s", dir, strerror(errno));
 		goto done;
