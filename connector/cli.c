@@ -13,6 +13,7 @@
 #include "connector/engine_int.h"
 #include "connector/log.h"
 #include "connector/money.h"
+#include "connector/progress.h"
 #include "connector/timeutil.h"
 #include "mapping/refund_rules.h"
 
@@ -223,12 +224,15 @@ cmd_sync(const struct cli *a, const struct conf *c, struct sc_error *err)
 	o.dry_run = a->dry_run;
 	o.phases = a->phases;
 	o.stop = cli_stop_flag();
+	o.progress = progress_wanted(stderr, log_get_format() == LOG_JSON);
 	if ((rc = engine_open(&e, c, &o, err)) < 0) {
 		if (rc == SC_ELOCKED) {
 			printf("connector: %s; this run exits and leaves it alone\n", err->msg);
 			return 0;
 		}
 		print_error(err);
+		if (!a->dry_run)
+			cli_metrics_write(c, NULL, NULL, 1);
 		return 1;
 	}
 	if (a->log_format != NULL && strcmp(a->log_format, "json") == 0)
@@ -238,8 +242,10 @@ cmd_sync(const struct cli *a, const struct conf *c, struct sc_error *err)
 		print_error(err);
 	else
 		engine_summary_print(e, &sum);
+	rc = engine_exit_code(rc, &sum);
+	cli_metrics_write(c, e, rc == 1 ? NULL : &sum, rc);
 	engine_close(e);
-	return engine_exit_code(rc, &sum);
+	return rc;
 }
 
 /* ---- status and failures ------------------------------------------------ */

@@ -44,6 +44,13 @@ void cli_iso(char out[21], int64_t t);
 struct json_object *cli_failure_json(const struct failure *f, long retry_limit);
 /* "connector replay --order ID" and the like; "" when no command can. */
 void cli_failure_replay(const struct failure *f, char *out, size_t n);
+struct engine;
+struct sync_summary;
+/* Write [connector] metrics_file, when set, after a run (sum NULL: the run
+ * could not happen; e NULL: no state to read counts from). Never fails the
+ * run: a file that cannot be written is a warning. */
+void cli_metrics_write(const struct conf *c, struct engine *e, const struct sync_summary *sum,
+                       int exit_code);
 int cmd_failures(const struct cli *a, const struct conf *c, struct sc_error *err);
 int cmd_replay(const struct cli *a, const struct conf *c, struct sc_error *err);
 int cmd_run(const struct cli *a, struct sc_error *err);

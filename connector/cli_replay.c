@@ -17,6 +17,7 @@
 #include "connector/engine.h"
 #include "connector/engine_int.h"
 #include "connector/log.h"
+#include "connector/progress.h"
 #include "connector/timeutil.h"
 
 #include <errno.h>
@@ -137,6 +138,7 @@ cmd_replay(const struct cli *a, const struct conf *c, struct sc_error *err)
 	o.dry_run = a->dry_run;
 	o.phases = PHASE_ALL;
 	o.stop = cli_stop_flag();
+	o.progress = progress_wanted(stderr, log_get_format() == LOG_JSON);
 	if ((rc = engine_open(&e, c, &o, err)) < 0) {
 		if (rc == SC_ELOCKED) {
 			printf("connector: %s; replay later\n", err->msg);
@@ -228,6 +230,7 @@ run_once(const struct cli *a, volatile sig_atomic_t *stop, int first, struct sc_
 	o.dry_run = a->dry_run;
 	o.phases = a->phases;
 	o.stop = stop;
+	o.progress = progress_wanted(stderr, log_get_format() == LOG_JSON);
 	if ((rc = engine_open(&e, c, &o, err)) < 0) {
 		if (rc == SC_ELOCKED) {
 			printf("connector: %s; this run is skipped\n", err->msg);
@@ -235,6 +238,8 @@ run_once(const struct cli *a, volatile sig_atomic_t *stop, int first, struct sc_
 			return 0;
 		}
 		print_error(err);
+		if (!a->dry_run)
+			cli_metrics_write(c, NULL, NULL, 1);
 		conf_free(c);
 		return first ? 1 : 2;
 	}
@@ -244,6 +249,7 @@ run_once(const struct cli *a, volatile sig_atomic_t *stop, int first, struct sc_
 	else
 		engine_summary_print(e, &sum);
 	rc = engine_exit_code(rc, &sum);
+	cli_metrics_write(c, e, rc == 1 ? NULL : &sum, rc);
 	engine_close(e);
 	conf_free(c);
 	return rc;

@@ -53,6 +53,7 @@ struct engine_opts {
 	int dry_run;                    /* read both sides, write nothing */
 	unsigned phases;                /* enum engine_phase mask */
 	volatile sig_atomic_t *stop;    /* raised by SIGTERM/SIGINT */
+	int progress;                   /* draw progress lines on stderr (a terminal) */
 };
 
 struct phase_counts {

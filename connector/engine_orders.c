@@ -8,6 +8,7 @@
 #include "connector/engine_int.h"
 #include "connector/log.h"
 #include "connector/money.h"
+#include "connector/progress.h"
 #include "connector/timeutil.h"
 
 #include <pthread.h>
@@ -604,17 +605,36 @@ fetch_page(struct engine *e, const char *cursor, struct page *p, struct sc_error
 	return rc;
 }
 
+static int orders_pages(struct engine *e, struct sync_summary *sum, char *cursor,
+                        struct progress *prog, struct sc_error *err);
+
 int
 engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 {
 	struct phase_counts *pc = &sum->orders;
 	char cursor[ENGINE_CURSOR_MAX];
+	struct progress *prog = NULL;
 	int rc;
 
 	if ((rc = retry_failures(e, pc, err)) < 0)
 		return rc;
 	if ((rc = state_read(e->st, cursor_fn, cursor, err)) < 0)
 		return rc;
+	/* the marketplace does not say how many orders changed: no total */
+	if (progress_start(&prog, stderr, e->opts.progress, "orders", 0) < 0)
+		prog = NULL;
+	rc = orders_pages(e, sum, cursor, prog, err);
+	progress_end(prog);
+	return rc;
+}
+
+static int
+orders_pages(struct engine *e, struct sync_summary *sum, char *cursor, struct progress *prog,
+             struct sc_error *err)
+{
+	struct phase_counts *pc = &sum->orders;
+	int rc;
+
 	while (!engine_stopping(e)) {
 		struct page p;
 		struct sc_error perr;
@@ -646,7 +666,8 @@ engine_orders_phase(struct engine *e, struct sync_summary *sum, struct sc_error 
 			page_free(&p);
 			return rc;
 		}
-		snprintf(cursor, sizeof(cursor), "%s", p.cursor);
+		snprintf(cursor, ENGINE_CURSOR_MAX, "%s", p.cursor);
+		progress_add(prog, p.n + p.nbad);
 		/* Keep memory flat however large the store grows. */
 		state_release_pages(e->st);
 		if (!p.more) {

@@ -12,6 +12,7 @@
  */
 #include "connector/engine_int.h"
 #include "connector/log.h"
+#include "connector/progress.h"
 #include "connector/timeutil.h"
 
 #include <stdio.h>
@@ -205,6 +206,7 @@ int
 engine_replay(struct engine *e, const char *const *ids, size_t n, int settlement_errors,
               struct replay_report *out, struct sc_error *err)
 {
+	struct progress *prog = NULL;
 	size_t i;
 	int rc;
 
@@ -214,6 +216,8 @@ engine_replay(struct engine *e, const char *const *ids, size_t n, int settlement
 		return sc_error_set(err, SC_ENOMEM, "out of memory");
 	if ((rc = engine_prepare(e, &out->sum, err)) < 0)
 		goto done;
+	if (n > 1 && progress_start(&prog, stderr, e->opts.progress, "replay", n) < 0)
+		prog = NULL;
 	for (i = 0; i < n && !engine_stopping(e); i++) {
 		/* the same id twice is replayed once */
 		size_t j;
@@ -229,10 +233,14 @@ engine_replay(struct engine *e, const char *const *ids, size_t n, int settlement
 		          "outcome", out->lines[out->n].outcome == REPLAY_FAILED ? "failed" : "done",
 		          NULL);
 		out->n++;
+		progress_add(prog, 1);
 	}
+	progress_end(prog);
+	prog = NULL;
 	if (!engine_stopping(e))
 		rc = replay_settlements(e, settlement_errors, out, err);
 done:
+	progress_end(prog);
 	out->sum.ended_ms = time_mono_ms();
 	out->sum.stopped = engine_stopping(e);
 	return rc;

@@ -20,6 +20,7 @@ static size_t log_nsecrets, log_asecrets;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void log_set_format(enum log_format f) { log_fmt = f; }
+enum log_format log_get_format(void) { return log_fmt; }
 void log_set_level(enum log_level l) { log_min = l; }
 void log_set_fd(int fd) { log_fd = fd; }
 
@@ -229,6 +230,10 @@ log_event(enum log_level lvl, const char *event, ...)
 
 		redact_locked(out, outn, buf_cstr(&b));
 		len = strlen(out);
+		/* On a terminal a progress line may be drawn: overwrite it
+		 * (progress.h); its next redraw puts it back under this line. */
+		if (log_fmt == LOG_TEXT && isatty(log_fd) == 1 && write(log_fd, "\r\033[K", 4) < 0)
+			len = 0;
 		while (off < len) {
 			w = write(log_fd, out + off, len - off);
 			if (w <= 0)

@@ -19,6 +19,7 @@ enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 enum log_format { LOG_TEXT = 0, LOG_JSON };
 
 void log_set_format(enum log_format f);
+enum log_format log_get_format(void);
 void log_set_level(enum log_level l);
 /* Register a secret value to redact (copied; values shorter than 4 chars are ignored). */
 void log_secret_add(const char *value);
