@@ -419,7 +419,7 @@ engine_resolve_intents(struct engine *e, uint64_t *resolved, struct sc_error *er
 	for (i = 0; i < l.n; i++) {
 		struct intent_fix f;
 
-		if (l.v[i].kind == KIND_ERP_REFUND) {
+		if (l.v[i].kind == KIND_ERP_REFUND || l.v[i].kind == KIND_FULFILLMENT) {
 			/* a marketplace push: never resent, a person decides */
 			struct back_unknown bu = { &l.v[i] };
 
@@ -498,12 +498,15 @@ engine_sync(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 		if ((rc = engine_orders_phase(e, sum, err)) < 0)
 			goto done;
 	}
-	if ((e->opts.phases & PHASE_REFUNDS) && !engine_stopping(e)) {
-		if ((rc = engine_back_poll(e, sum, err)) < 0 ||
-		    (rc = engine_refunds_phase(e, sum, err)) < 0)
+	if ((e->opts.phases & (PHASE_REFUNDS | PHASE_SHIPMENTS)) && !engine_stopping(e)) {
+		if ((rc = engine_back_poll(e, sum, err)) < 0)
 			goto done;
 	}
 	if ((e->opts.phases & PHASE_REFUNDS) && !engine_stopping(e)) {
+		if ((rc = engine_refunds_phase(e, sum, err)) < 0)
+			goto done;
+	}
+	if ((e->opts.phases & (PHASE_REFUNDS | PHASE_SHIPMENTS)) && !engine_stopping(e)) {
 		if ((rc = engine_back_phase(e, sum, err)) < 0)
 			goto done;
 	}
@@ -528,6 +531,7 @@ engine_exit_code(int rc, const struct sync_summary *sum)
 	if (rc < 0)
 		return 1;
 	if (sum->orders.failed > 0 || sum->refunds.failed > 0 || sum->back.failed > 0 ||
+	    sum->ship.failed > 0 ||
 	    sum->settlements.failed > 0 || sum->settlements.unbalanced > 0 ||
 	    sum->phase_error ||
 	    sum->stopped)
@@ -566,6 +570,14 @@ engine_summary_print(const struct engine *e, const struct sync_summary *sum)
 		       (unsigned long long)sum->back.seen, (unsigned long long)sum->back.waiting,
 		       (unsigned long long)sum->back.created, (unsigned long long)sum->back.failed,
 		       e->opts.dry_run ? " [dry run: nothing written]" : "");
+	if (sum->ship.ran)
+		printf("shipments and cancellations to the marketplace: %llu read, %llu confirmed "
+		       "or accepted, %llu sent and awaiting the report, %llu already done or nothing "
+		       "to send, %llu failed%s\n",
+		       (unsigned long long)sum->ship.seen, (unsigned long long)sum->ship.created,
+		       (unsigned long long)sum->ship.waiting, (unsigned long long)sum->ship.unchanged,
+		       (unsigned long long)sum->ship.failed,
+		       e->opts.dry_run ? " [dry run: nothing written]" : "");
 	if (sum->settlements.ran)
 		printf("settlements: %llu fetched, %llu posted, %llu waiting for orders, "
 		       "%llu unbalanced, %llu failed, %llu looked at again%s\n",
@@ -581,12 +593,14 @@ engine_summary_print(const struct engine *e, const struct sync_summary *sum)
 		       (unsigned long long)sum->intents_resolved);
 	if (o->created + o->updated + o->failed + sum->refunds.created +
 	    sum->refunds.failed + sum->back.waiting + sum->back.created +
-	    sum->back.failed + sum->settlements.posted + sum->settlements.failed +
+	    sum->back.failed + sum->ship.created + sum->ship.waiting + sum->ship.failed +
+	    sum->settlements.posted + sum->settlements.failed +
 	    sum->settlements.unbalanced == 0 && !sum->phase_error)
 		printf("nothing to write: everything is already in sync\n");
-	if (o->failed + sum->refunds.failed + sum->back.failed > 0)
+	if (o->failed + sum->refunds.failed + sum->back.failed + sum->ship.failed > 0)
 		printf("%llu record(s) failed: see `connector failures`\n",
-		       (unsigned long long)(o->failed + sum->refunds.failed + sum->back.failed));
+		       (unsigned long long)(o->failed + sum->refunds.failed + sum->back.failed +
+		                            sum->ship.failed));
 	if (sum->phase_error)
 		printf("a page could not be fetched; the cursor stays and the next run "
 		       "goes on from there\n");

@@ -75,6 +75,9 @@ struct sync_summary {
 	struct phase_counts orders;
 	struct refund_counts refunds;   /* marketplace -> ERP */
 	struct refund_counts back;      /* ERP -> marketplace: waiting = sent, awaiting the report */
+	struct refund_counts ship;      /* shipments and cancellations made in the ERP -> marketplace:
+	                                   created = confirmed/accepted, waiting = sent, awaiting the
+	                                   report, unchanged = already sent or nothing to send */
 	struct settlement_counts settlements;
 	uint64_t intents_resolved;
 	int stopped;                    /* a signal ended the run early */

@@ -81,7 +81,9 @@ collect_pending(const struct binding *b, void *ud)
 static int
 pending_fn(struct state_txn *t, void *ud)
 {
-	return state_binding_each(t, KIND_ERP_REFUND, collect_pending, ud);
+	int rc = state_binding_each(t, KIND_ERP_REFUND, collect_pending, ud);
+
+	return rc < 0 ? rc : state_binding_each(t, KIND_FULFILLMENT, collect_pending, ud);
 }
 
 struct settle {
@@ -90,19 +92,26 @@ struct settle {
 	size_t nres;
 	int whole_rc;                    /* whole submission failed: this code */
 	const struct sc_error *whole;
-	struct refund_counts *rc_out;
+	struct refund_counts *rc_out;    /* refunds sent */
+	struct refund_counts *ship_out;  /* cancellations sent */
 	struct state_txn *t;
 	int64_t now;
 	int rc;
 };
 
+/* The result of message `msg`; a submission "FEED;ref=REF" (one message
+ * whose result the marketplace reports under REF, a cancellation) by REF. */
 static const struct submission_result *
 result_for(const struct settle *s, long msg)
 {
-	char ref[24];
+	const char *named = strstr(s->feed, ";ref=");
+	char ref[STATE_ERPID_MAX];
 	size_t i;
 
-	snprintf(ref, sizeof(ref), "%ld", msg);
+	if (named != NULL)
+		snprintf(ref, sizeof(ref), "%s", named + 5);
+	else
+		snprintf(ref, sizeof(ref), "%ld", msg);
 	for (i = 0; i < s->nres; i++)
 		if (strcmp(s->res[i].ref, ref) == 0)
 			return &s->res[i];
@@ -117,6 +126,9 @@ settle_binding(const struct binding *b, void *ud)
 	struct failure f;
 	char feed[STATE_ERPID_MAX];
 	const struct submission_result *r = NULL;
+	const int ship = b->kind == KIND_FULFILLMENT;
+	const char *phase = ship ? "shipments" : "refunds_back";
+	struct refund_counts *out = ship ? s->ship_out : s->rc_out;
 	long msg;
 	int ok;
 
@@ -135,15 +147,18 @@ settle_binding(const struct binding *b, void *ud)
 		nb.synced = s->now;
 		snprintf(nb.detail, sizeof(nb.detail), "accepted in feed %s (message %ld)%s",
 		         s->feed, msg, tot != NULL ? tot : "");
-		s->rc_out->created++;
-		log_event(LOG_INFO, "erp_refund.accepted", "phase", "refunds_back",
-		          "erp_id", b->id, "order_id", b->order_id, "feed", s->feed, NULL);
-		return state_failure_del(s->t, KIND_ERP_REFUND, b->id);
+		out->created++;
+		log_event(LOG_INFO, ship ? "cancellation.accepted" : "erp_refund.accepted",
+		          "phase", phase, "erp_id", b->id, "order_id", b->order_id,
+		          "feed", s->feed, NULL);
+		if ((s->rc = state_binding_put(s->t, &nb)) < 0)
+			return s->rc;
+		return state_failure_del(s->t, b->kind, b->id);
 	}
 	nb.status = BINDING_FAILED;
-	f.kind = KIND_ERP_REFUND;
+	f.kind = b->kind;
 	state_strlcpy(f.id, b->id, sizeof(f.id));
-	state_strlcpy(f.phase, "refunds_back", sizeof(f.phase));
+	state_strlcpy(f.phase, phase, sizeof(f.phase));
 	f.fclass = FAILURE_PERMANENT;
 	f.attempts = 1;
 	f.first = f.last = s->now;
@@ -164,8 +179,9 @@ settle_binding(const struct binding *b, void *ud)
 	}
 	snprintf(nb.detail, sizeof(nb.detail), "rejected in feed %s (message %ld)",
 	         s->feed, msg);
-	s->rc_out->failed++;
-	log_event(LOG_WARN, "erp_refund.rejected", "phase", "refunds_back", "erp_id", b->id,
+	out->failed++;
+	log_event(LOG_WARN, ship ? "cancellation.rejected" : "erp_refund.rejected",
+	          "phase", phase, "erp_id", b->id,
 	          "order_id", b->order_id, "feed", s->feed, "error", f.message,
 	          "remote", f.remote, NULL);
 	if ((s->rc = state_failure_put(s->t, &f)) < 0)
@@ -178,13 +194,18 @@ settle_fn(struct state_txn *t, void *ud)
 {
 	struct settle *s = ud;
 
+	int rc;
+
 	s->t = t;
 	s->now = time_now();
-	return state_binding_each(t, KIND_ERP_REFUND, settle_binding, s);
+	if ((rc = state_binding_each(t, KIND_ERP_REFUND, settle_binding, s)) < 0)
+		return rc;
+	return state_binding_each(t, KIND_FULFILLMENT, settle_binding, s);
 }
 
 static int
-poll_submissions(struct engine *e, struct refund_counts *rc_out, struct sc_error *err)
+poll_submissions(struct engine *e, struct refund_counts *rc_out, struct refund_counts *ship_out,
+                 struct sc_error *err)
 {
 	struct pending pd = { NULL, 0, 0 };
 	size_t i;
@@ -212,6 +233,7 @@ poll_submissions(struct engine *e, struct refund_counts *rc_out, struct sc_error
 		s.whole_rc = rc < 0 ? rc : 0;
 		s.whole = &serr;
 		s.rc_out = rc_out;
+		s.ship_out = ship_out;
 		if (!e->opts.dry_run)
 			rc = state_write(e->st, settle_fn, &s, err);
 		else
@@ -487,8 +509,8 @@ back_refuse(struct engine *e, const struct refund *r, int code, const struct sc_
 }
 
 static int
-back_page(struct engine *e, const struct page *p, struct refund_counts *rc_out,
-          struct sc_error *err)
+back_page(struct engine *e, const struct page *p, int refunds, int hold,
+          struct refund_counts *rc_out, struct sc_error *err)
 {
 	struct back bk;
 	struct plan_ctx pc;
@@ -499,13 +521,13 @@ back_page(struct engine *e, const struct page *p, struct refund_counts *rc_out,
 	memset(&bk, 0, sizeof(bk));
 	bk.e = e;
 	bk.send = send;
-	bk.cursor = p->cursor;
+	bk.cursor = hold ? NULL : p->cursor;   /* held: a shipment waits to be retried */
 	bk.now = time_now();
 	pc.bk = &bk;
 	pc.p = p;
-	if ((rc = state_read(e->st, back_plan_fn, &pc, err)) < 0)
+	if (refunds && (rc = state_read(e->st, back_plan_fn, &pc, err)) < 0)
 		return rc;
-	rc_out->seen += p->n;
+	rc_out->seen += refunds ? p->n : 0;
 	if (e->opts.dry_run) {
 		for (i = 0; i < bk.nsend; i++)
 			printf("would send %s %s of order %s to the marketplace as a refund (%s)\n",
@@ -564,12 +586,19 @@ engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *e
 {
 	struct refund_counts *rc_out = &sum->back;
 	char cursor[ENGINE_CURSOR_MAX];
-	int rc;
+	int rc, hold;
 
-	if (e->rules == NULL || !(e->erp->caps & ERP_CAP_CHANGES) ||
-	    !(e->mkt->caps & MKT_CAP_REFUND_PUSH))
+	int refunds = e->rules != NULL && (e->mkt->caps & MKT_CAP_REFUND_PUSH) &&
+	              (e->opts.phases & PHASE_REFUNDS);
+	int ship = engine_ship_able(e);
+
+	/* One stream of ERP changes carries refunds and shipments alike: when
+	 * either phase runs, both kinds in it are handled, so the cursor never
+	 * moves past a record nobody looked at. */
+	if (!(e->erp->caps & ERP_CAP_CHANGES) || (!refunds && !ship))
 		return 0;
-	rc_out->ran = 1;
+	rc_out->ran = refunds;
+	sum->ship.ran = ship;
 	if ((rc = state_read(e->st, bcursor_fn, cursor, err)) < 0)
 		return rc;
 	while (!engine_stopping(e)) {
@@ -589,7 +618,12 @@ engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *e
 			return 0;
 		}
 		rc_out->pages++;
-		rc = back_page(e, &p, rc_out, err);
+		hold = 0;
+		if (ship && (rc = engine_ship_page(e, &p, &sum->ship, &hold, err)) < 0) {
+			page_free(&p);
+			return rc;
+		}
+		rc = back_page(e, &p, refunds, hold, rc_out, err);
 		snprintf(cursor, sizeof(cursor), "%s", p.cursor);
 		if (rc < 0 || !p.more) {
 			page_free(&p);
@@ -605,10 +639,13 @@ engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *e
 int
 engine_back_poll(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 {
-	if (e->rules == NULL || !(e->mkt->caps & MKT_CAP_REFUND_PUSH))
+	int refunds = e->rules != NULL && (e->mkt->caps & MKT_CAP_REFUND_PUSH);
+
+	if (!refunds && !engine_ship_able(e))
 		return 0;
-	sum->back.ran = 1;
-	return poll_submissions(e, &sum->back, err);
+	sum->back.ran |= refunds;
+	sum->ship.ran |= engine_ship_able(e);
+	return poll_submissions(e, &sum->back, &sum->ship, err);
 }
 
 /* An intent of a push a run was killed in: it may have been sent. Never
@@ -620,23 +657,33 @@ engine_back_intent_unknown(struct state_txn *t, const struct intent *in, int64_t
 	struct failure f;
 	int rc;
 
+	const int ship = in->kind == KIND_FULFILLMENT;
+	struct binding prev;
+
 	memset(&nb, 0, sizeof(nb));
-	nb.kind = KIND_ERP_REFUND;
+	if ((rc = state_binding_get(t, in->kind, in->id, &prev)) < 0)
+		return rc;
+	if (rc == 1)
+		nb = prev;   /* a cancellation's earlier state (its order, its hash) */
+	nb.kind = in->kind;
 	state_strlcpy(nb.id, in->id, sizeof(nb.id));
 	state_strlcpy(nb.erp_type, in->erp_type, sizeof(nb.erp_type));
-	state_strlcpy(nb.erp_id, in->id, sizeof(nb.erp_id));
+	if (!ship)
+		state_strlcpy(nb.erp_id, in->id, sizeof(nb.erp_id));
 	nb.status = BINDING_PENDING;
-	nb.first_seen = nb.updated = now;
+	if (nb.first_seen == 0)
+		nb.first_seen = now;
+	nb.updated = now;
 	state_strlcpy(nb.detail, "sent, outcome unknown (run interrupted)", sizeof(nb.detail));
 	memset(&f, 0, sizeof(f));
-	f.kind = KIND_ERP_REFUND;
+	f.kind = in->kind;
 	state_strlcpy(f.id, in->id, sizeof(f.id));
-	state_strlcpy(f.phase, "refunds_back", sizeof(f.phase));
+	state_strlcpy(f.phase, ship ? "shipments" : "refunds_back", sizeof(f.phase));
 	f.fclass = FAILURE_PERMANENT;
 	f.code = SC_ECONFLICT;
-	state_strlcpy(f.message, "a run was stopped while sending this refund to the "
-	              "marketplace; it may have been sent: check the marketplace's feed "
-	              "history before sending it again", sizeof(f.message));
+	snprintf(f.message, sizeof(f.message), "a run was stopped while sending this %s to the "
+	         "marketplace; it may have been sent: check the order on the marketplace before "
+	         "sending it again", ship ? in->erp_type : "refund");
 	f.attempts = 1;
 	f.first = f.last = now;
 	if ((rc = state_failure_put(t, &f)) < 0 || (rc = state_binding_put(t, &nb)) < 0)

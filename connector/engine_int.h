@@ -107,6 +107,14 @@ int engine_settlement_list(struct state *st, struct settlement_state **out, size
 /* [connector] settlement_map, else the built-in map. */
 int engine_load_accounts(struct account_map **out, const struct conf_section *cs,
                          struct sc_error *err);
+/* Shipments and cancellations made in the ERP, back to the marketplace
+ * (engine_ship.c): can this connection send them (adapters able, phase on)? */
+int engine_ship_able(const struct engine *e);
+/* The FULFILLMENT and CANCELLATION items of one page of ERP changes. *hold
+ * is set when one could not be sent for a reason that may clear by itself
+ * (the page's cursor is then not stored: it is read again next run). */
+int engine_ship_page(struct engine *e, const struct page *p, struct refund_counts *sc,
+                     int *hold, struct sc_error *err);
 /* The intent of a push a run was killed in: PENDING + a failure for a person. */
 int engine_back_intent_unknown(struct state_txn *t, const struct intent *in, int64_t now);
 /* Record the page's unparsable items as permanent failures of `kind`. */

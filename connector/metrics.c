@@ -142,6 +142,13 @@ metrics_records(struct buf *out, const struct metrics_run *m)
 		{ "created", sum->back.created },
 		{ "failed", sum->back.failed },
 	};
+	const struct metrics_sample ship[] = {
+		{ "seen", sum->ship.seen },
+		{ "created", sum->ship.created },
+		{ "waiting", sum->ship.waiting },
+		{ "unchanged", sum->ship.unchanged },
+		{ "failed", sum->ship.failed },
+	};
 	const struct metrics_sample settlements[] = {
 		{ "fetched", sum->settlements.fetched },
 		{ "posted", sum->settlements.posted },
@@ -165,6 +172,10 @@ metrics_records(struct buf *out, const struct metrics_run *m)
 	if (sum->back.ran &&
 	    (rc = metrics_phase(out, m, "refunds_back", back,
 	                        sizeof(back) / sizeof(back[0]))) < 0)
+		return rc;
+	if (sum->ship.ran &&
+	    (rc = metrics_phase(out, m, "shipments", ship,
+	                        sizeof(ship) / sizeof(ship[0]))) < 0)
 		return rc;
 	if (sum->settlements.ran &&
 	    (rc = metrics_phase(out, m, "settlements", settlements,

@@ -17,6 +17,11 @@
  *                             (ERP -> marketplace: seen = ERP changes read,
  *                             waiting = sent and awaiting the report,
  *                             created = accepted; only when it ran)
+ *       phase="shipments":    seen created waiting unchanged failed
+ *                             (ERP -> marketplace shipments and cancellations:
+ *                             created = confirmed/accepted, waiting = sent and
+ *                             awaiting the report, unchanged = already done or
+ *                             nothing to send; only when it ran)
  *       phase="settlements":  fetched posted waiting unbalanced failed rechecked
  *                             (only when the phase ran)
  *     "seen" and "fetched" count what was read; the other results split it
