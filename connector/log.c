@@ -15,6 +15,7 @@
 static enum log_format log_fmt = LOG_TEXT;
 static enum log_level log_min = LOG_INFO;
 static int log_fd = 2;
+static int log_tty = -1;   /* log_fd is a terminal: 1, not: 0, not known yet: -1 */
 static char **log_secrets;      /* grows: a dropped secret would leak */
 static size_t log_nsecrets, log_asecrets;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -22,7 +23,7 @@ static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 void log_set_format(enum log_format f) { log_fmt = f; }
 enum log_format log_get_format(void) { return log_fmt; }
 void log_set_level(enum log_level l) { log_min = l; }
-void log_set_fd(int fd) { log_fd = fd; }
+void log_set_fd(int fd) { log_fd = fd; log_tty = -1; }
 
 void
 log_secret_add(const char *value)
@@ -232,7 +233,9 @@ log_event(enum log_level lvl, const char *event, ...)
 		len = strlen(out);
 		/* On a terminal a progress line may be drawn: overwrite it
 		 * (progress.h); its next redraw puts it back under this line. */
-		if (log_fmt == LOG_TEXT && isatty(log_fd) == 1 && write(log_fd, "\r\033[K", 4) < 0)
+		if (log_tty < 0)
+			log_tty = isatty(log_fd) == 1;
+		if (log_fmt == LOG_TEXT && log_tty && write(log_fd, "\r\033[K", 4) < 0)
 			len = 0;
 		while (off < len) {
 			w = write(log_fd, out + off, len - off);

@@ -7,7 +7,11 @@
  * come from Finances v0 (finances.c, refund_parse.c); refunds made in the
  * ERP go out as payment adjustment feeds (feeds.c, feed_xml.c).
  * Settlement reports are listed and downloaded with the Reports API
- * (settlements.c) and parsed by settlement.c. Fulfillments are a later slot.
+ * (settlements.c) and parsed by settlement.c. Shipments made in the ERP are
+ * confirmed with Orders v0 confirmShipment, cancellations sent as payment
+ * adjustment feeds with ActionType Cancel (ship.c, cancel_xml.c).
+ * Which refunds are returns comes from the returns reports (returns.c,
+ * returns_fetch.c), requested with the Reports API.
  */
 #include "adapters/amazon/amazon_int.h"
 
@@ -40,6 +44,12 @@
 #define AMAZON_REPORTS_BURST 10
 #define AMAZON_REPORT_DOC_RATE 0.0167   /* getReportDocument */
 #define AMAZON_REPORT_DOC_BURST 15
+#define AMAZON_CONFIRM_RATE 2.0         /* confirmShipment */
+#define AMAZON_CONFIRM_BURST 10
+#define AMAZON_REPORT_CREATE_RATE 0.0167 /* createReport (not in AMAZON.md: the sandbox's) */
+#define AMAZON_REPORT_CREATE_BURST 15
+#define AMAZON_REPORT_GET_RATE 2.0      /* getReport */
+#define AMAZON_REPORT_GET_BURST 15
 
 static const struct conf_key amazon_conf_keys[] = {
 	{ "endpoint", 0, "https://sellingpartnerapi-na.amazon.com",
@@ -63,6 +73,12 @@ static const struct conf_key amazon_conf_keys[] = {
 	{ "merchant_id", 0, NULL,
 	  "seller (merchant) id written as MerchantIdentifier in refund feeds "
 	  "(default M_CONNECTOR; Amazon identifies the seller by the token)" },
+	{ "cancel_reason", 0, AMAZON_DEFAULT_CANCEL_REASON,
+	  "AdjustmentReason of order lines cancelled in the ERP when the ERP gives "
+	  "none (an AdjustmentReason value, e.g. NoInventory, CustomerCancel)" },
+	{ "returns_reports", 0, "fba, merchant",
+	  "returns reports that tell which refunds are returns (kind return, reason "
+	  "CustomerReturn): fba, merchant (comma-separated) or none" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -173,6 +189,44 @@ done:
 	return rc;
 }
 
+/* returns_reports: "fba, merchant" (default), either, or "none" -> bits. */
+static int
+amazon_conf_returns(const struct conf_section *s, unsigned *out, struct sc_error *err)
+{
+	const char *v = conf_get(s, "returns_reports"), *p, *start, *end;
+	int none = 0;
+
+	*out = AMAZON_RETURNS_FBA | AMAZON_RETURNS_MERCHANT;
+	if (v == NULL || *v == '\0')
+		return 0;
+	*out = 0;
+	for (p = v;; p++) {
+		start = p;
+		p += strcspn(p, ",");
+		end = p;
+		while (start < end && isspace((unsigned char)*start))
+			start++;
+		while (end > start && isspace((unsigned char)end[-1]))
+			end--;
+		if ((size_t)(end - start) == 3 && strncmp(start, "fba", 3) == 0)
+			*out |= AMAZON_RETURNS_FBA;
+		else if ((size_t)(end - start) == 8 && strncmp(start, "merchant", 8) == 0)
+			*out |= AMAZON_RETURNS_MERCHANT;
+		else if ((size_t)(end - start) == 4 && strncmp(start, "none", 4) == 0)
+			none = 1;
+		else
+			return conf_error(s, "returns_reports", err, SC_EINVALID,
+			    "\"%.*s\" is not a returns report (valid: fba, merchant, or none)",
+			    (int)(end - start > 40 ? 40 : end - start), start);
+		if (*p == '\0')
+			break;
+	}
+	if (none && *out != 0)
+		return conf_error(s, "returns_reports", err, SC_EINVALID,
+		    "none stands alone (\"%.60s\")", v);
+	return 0;
+}
+
 static int
 amazon_conf_read(struct amazon *self, const struct conf_section *s,
                  struct sc_error *err)
@@ -223,7 +277,23 @@ amazon_conf_read(struct amazon *self, const struct conf_section *s,
 		    "longer than 64 characters");
 	if ((self->merchant_id = strdup(v)) == NULL)
 		return sc_error_set(err, SC_ENOMEM, "amazon: out of memory");
-	return 0;
+
+	v = conf_get(s, "cancel_reason");
+	if (v == NULL || *v == '\0')
+		v = AMAZON_DEFAULT_CANCEL_REASON;
+	{
+		const char *const *r;
+
+		for (r = amazon_ops.refund_reasons; *r != NULL && strcmp(*r, v) != 0; r++)
+			;
+		if (*r == NULL)
+			return conf_error(s, "cancel_reason", err, SC_EINVALID,
+			    "\"%.60s\" is not an AdjustmentReason (NoInventory, "
+			    "CustomerCancel, CouldNotShip, ...)", v);
+	}
+	if ((self->cancel_reason = strdup(v)) == NULL)
+		return sc_error_set(err, SC_ENOMEM, "amazon: out of memory");
+	return amazon_conf_returns(s, &self->returns_types, err);
 }
 
 static void
@@ -251,7 +321,14 @@ amazon_close(void *vself)
 	ratelimit_free(self->rl_feed_doc_get);
 	ratelimit_free(self->rl_reports);
 	ratelimit_free(self->rl_report_doc);
+	ratelimit_free(self->rl_confirm);
+	ratelimit_free(self->rl_report_create);
+	ratelimit_free(self->rl_report_get);
+	amazon__returns_free(self->returns);
+	free(self->returns);
+	pthread_mutex_destroy(&self->returns_lock);
 	free(self->merchant_id);
+	free(self->cancel_reason);
 	http_client_free(self->lwa_http);
 	amazon_secret_free(self->token);
 	amazon_secret_free(self->client_secret);
@@ -282,6 +359,11 @@ amazon_open(void **out, const struct adapter_env *env, struct sc_error *err)
 		free(self);
 		return sc_error_set(err, SC_ENOMEM, "amazon: cannot create a mutex");
 	}
+	if (pthread_mutex_init(&self->returns_lock, NULL) != 0) {
+		pthread_mutex_destroy(&self->lock);
+		free(self);
+		return sc_error_set(err, SC_ENOMEM, "amazon: cannot create a mutex");
+	}
 	self->http = env->http;
 	self->time_scale = env->time_scale >= 1.0 ? env->time_scale : 1.0;
 
@@ -309,7 +391,15 @@ amazon_open(void **out, const struct adapter_env *env, struct sc_error *err)
 	                        AMAZON_REPORTS_BURST, self->time_scale)) < 0 ||
 	    (rc = ratelimit_new(&self->rl_report_doc, "getReportDocument",
 	                        AMAZON_REPORT_DOC_RATE, AMAZON_REPORT_DOC_BURST,
-	                        self->time_scale)) < 0) {
+	                        self->time_scale)) < 0 ||
+	    (rc = ratelimit_new(&self->rl_confirm, "confirmShipment",
+	                        AMAZON_CONFIRM_RATE, AMAZON_CONFIRM_BURST,
+	                        self->time_scale)) < 0 ||
+	    (rc = ratelimit_new(&self->rl_report_create, "createReport",
+	                        AMAZON_REPORT_CREATE_RATE, AMAZON_REPORT_CREATE_BURST,
+	                        self->time_scale)) < 0 ||
+	    (rc = ratelimit_new(&self->rl_report_get, "getReport", AMAZON_REPORT_GET_RATE,
+	                        AMAZON_REPORT_GET_BURST, self->time_scale)) < 0) {
 		sc_error_set(err, rc, "amazon: cannot create the rate limiters");
 		goto done;
 	}
@@ -344,7 +434,8 @@ const struct marketplace_ops amazon_ops = {
 	.version = ADAPTER_OPS_VERSION,
 	.name = "amazon",
 	.id_prefix = "AMZ",
-	.caps = MKT_CAP_ORDERS | MKT_CAP_REFUNDS | MKT_CAP_REFUND_PUSH | MKT_CAP_SETTLEMENTS,
+	.caps = MKT_CAP_ORDERS | MKT_CAP_REFUNDS | MKT_CAP_REFUND_PUSH |
+	        MKT_CAP_FULFILLMENT_PUSH | MKT_CAP_SETTLEMENTS,
 	.conf_keys = amazon_conf_keys,
 
 	.open = amazon_open,                    /* conf, limiters, LWA client */
@@ -357,7 +448,7 @@ const struct marketplace_ops amazon_ops = {
 	.order_refunds = amazon__order_refunds, /* ...ByOrderId (finances.c) */
 	.refunds_push = amazon__refunds_push,   /* payment adjustment feed (feeds.c) */
 	.submission_results = amazon__submission_results, /* getFeed + report */
-	.fulfillment_push = NULL,               /* later: confirmShipment */
+	.fulfillment_push = amazon__fulfillment_push, /* confirmShipment, cancel feed (ship.c) */
 	.settlements_page = amazon__settlements_page, /* getReports (settlements.c) */
 	.settlement_fetch = amazon__settlement_fetch, /* getReportDocument + download */
 	.settlement_parse = amazon__settlement_parse, /* V2 flat file or XML (settlement.c) */

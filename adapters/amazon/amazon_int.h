@@ -35,6 +35,8 @@
 
 extern const struct marketplace_ops amazon_ops;
 
+struct amazon_returns;              /* returns.c */
+
 /* The adapter instance (`self` of every slot). */
 struct amazon {
 	struct http_client *http;      /* env's client, borrowed: SP-API calls */
@@ -63,6 +65,17 @@ struct amazon {
 	/* settlement reports (settlements.c) */
 	struct ratelimit *rl_reports;      /* getReports */
 	struct ratelimit *rl_report_doc;   /* getReportDocument */
+	/* fulfillments (ship.c) */
+	char *cancel_reason;               /* AdjustmentReason of cancellations */
+	struct ratelimit *rl_confirm;      /* confirmShipment */
+	/* returns reports (returns_fetch.c): which ones, and the run's cache */
+	unsigned returns_types;            /* AMAZON_RETURNS_* bits; 0: none */
+	struct ratelimit *rl_report_create; /* createReport */
+	struct ratelimit *rl_report_get;   /* getReport */
+	pthread_mutex_t returns_lock;      /* guards the four fields below */
+	int returns_loaded;                /* 1: `returns` covers the range */
+	int64_t returns_from, returns_to;  /* the reports' dataStart/EndTime */
+	struct amazon_returns *returns;    /* NULL until loaded */
 
 	pthread_mutex_t lock;          /* guards the three fields below */
 	char *token;                   /* secret; NULL when none cached */
@@ -192,13 +205,16 @@ void amazon__order_item_free(void *order);
  * watermark minus max(overlap_seconds, AMAZON_FINANCES_REREAD) to two
  * minutes before now, cut to AMAZON_FINANCES_MAX_SPAN (page->more stays 1
  * until the windows reach now). Items are struct refund * (source
- * SIDE_MARKETPLACE); refund events that do not parse go to page->bad. */
+ * SIDE_MARKETPLACE); refund events that do not parse go to page->bad.
+ * The refunds are then classified by amazon__returns_apply (returns
+ * reports); its failure is the page's (the cursor stays). */
 int amazon__refunds_page(void *self, const char *cursor, struct page *out,
                          struct sc_error *err);
 /* marketplace_ops.order_refunds: every refund event of one order, all
  * NextToken pages (at most 50) read in this one call (page->more is 0,
  * cursor ""). An event naming another order goes to page->bad. Amazon's
- * refusal of the order id (400) is SC_EINVALID with its words. */
+ * refusal of the order id (400) is SC_EINVALID with its words. Classified
+ * by amazon__returns_apply as refunds_page's are. */
 int amazon__order_refunds(void *self, const char *order_id, struct page *out,
                           struct sc_error *err);
 
@@ -279,6 +295,14 @@ int amazon__processing_report_parse(struct submission_result **out, size_t *n,
 int amazon__refunds_push(void *self, struct refund *const *refunds, size_t n,
                          char *submission, size_t submission_len,
                          struct sc_error *err);
+/* createFeedDocument, the upload of xml[0..len) and createFeed (type
+ * AMAZON_REFUND_FEED_TYPE) for `marketplace` (NULL or "": the first of
+ * marketplace_ids); the feedId into feed_id[n] ("" on error). `what` names
+ * the feed's content in the SC_ECONFLICT messages ("these refunds"). The
+ * never-twice rules of refunds_push apply (createFeed not idempotent). */
+int amazon__feed_submit(struct amazon *self, const char *xml, size_t len,
+                        const char *marketplace, const char *what, char *feed_id,
+                        size_t n, struct sc_error *err);
 /* marketplace_ops.submission_results for a feedId: getFeed; IN_QUEUE or
  * IN_PROGRESS -> 1; DONE (or FATAL with a report) -> getFeedDocument ->
  * download (gunzip when compressionAlgorithm is GZIP or the bytes are) ->
@@ -286,7 +310,9 @@ int amazon__refunds_push(void *self, struct refund *const *refunds, size_t n,
  * FATAL without a report (outcome unknown) and a whole-feed rejection are
  * SC_EINVALID errors: they wait for a person and are never resubmitted
  * automatically. Results are numbered by message: ref "i+1" is refunds[i]
- * of the push. */
+ * of the push. A submission "FEEDID;ref=REF" (a cancellation's, see
+ * amazon__fulfillment_push) reads feed FEEDID and gives message 1's result
+ * the ref REF. */
 int amazon__submission_results(void *self, const char *submission,
                                struct submission_result **out, size_t *n,
                                struct sc_error *err);
@@ -307,6 +333,68 @@ int amazon__request(struct amazon *self, const char *op, struct ratelimit *rl,
                     int auth, int idempotent, struct http_response *out,
                     struct sc_error *err);
 
+
+/* ==== fulfillments: Orders v0 confirmShipment, cancellation feeds ========
+ * ship.c (the slot, the confirmShipment body, the carrier table),
+ * cancel_xml.c (the cancellation's POST_PAYMENT_ADJUSTMENT_DATA feed). */
+
+#define AMAZON_SHIP_PATH "/orders/v0/orders/"   /* {orderId}/shipmentConfirmation */
+#define AMAZON_DEFAULT_CANCEL_REASON "NoInventory"
+/* A cancellation's submission: FEEDID AMAZON_SUBMISSION_REF f->id. */
+#define AMAZON_SUBMISSION_REF ";ref="
+/* The room a cancellation's submission keeps for the feedId, checked
+ * before createFeed (feed ids are about 11 digits). */
+#define AMAZON_FEED_ID_MAX 40
+
+/* The Amazon CarrierCode of a carrier as an ERP names it ("UPS Ground",
+ * "fedex 2day", "Royal Mail Tracked 48"): the longest entry of the table in
+ * ship.c whose words begin `text` (case-insensitive, leading blanks
+ * skipped, the entry followed by the end or a character that is no letter
+ * or digit). "Other" when none matches or text is NULL/empty. Static text. */
+const char *amazon__carrier_code(const char *text);
+
+/* The confirmShipment request body of shipment `f` (f->cancel 0) into *out
+ * (malloc'd JSON text, caller frees): {"marketplaceId": f->channel, else
+ * the only conf marketplace `fallback_mkt` (NULL when several),
+ * "packageDetail":{"packageReferenceId": f->id, "carrierCode",
+ * "carrierName" (only when the code is "Other": the ERP's text),
+ * "shippingMethod": f->method (when set), "trackingNumber", "shipDate":
+ * ISO 8601 UTC of f->ship_date, "orderItems":[{"orderItemId": line_id,
+ * "quantity"}]}}. The carrier is looked up from f->carrier, else
+ * f->method. SC_EINVALID naming the shipment (and the line's SKU) for: no
+ * order id, an id that is not a positive number (packageReferenceId allows
+ * only those), no carrier, no tracking number, no ship date, no
+ * marketplace, no line, a line without line_id or with qty <= 0. */
+int amazon__ship_body_build(char **out, const struct fulfillment *f,
+                            const char *fallback_mkt, struct sc_error *err);
+
+/* The POST_PAYMENT_ADJUSTMENT_DATA XML of cancellation `f` (f->cancel 1)
+ * into *out (*len bytes, NUL-terminated, caller free()s): one Message
+ * (MessageID 1) OrderAdjustment(AmazonOrderID, ActionType Cancel,
+ * AdjustedItem per line (AmazonOrderItemCode = line_id, AdjustmentReason =
+ * f->reason, else `reason`, Quantity = qty)). SC_EINVALID naming the
+ * fulfillment (and the SKU) for: no order id, no line, a line without
+ * line_id or with qty <= 0, a reason not in amazon_ops.refund_reasons.
+ * `merchant_id` NULL or "" -> AMAZON_DEFAULT_MERCHANT. */
+int amazon__cancel_feed_build(char **out, size_t *len, const char *merchant_id,
+                              const struct fulfillment *f, const char *reason,
+                              struct sc_error *err);
+
+/* marketplace_ops.fulfillment_push (see adapter.h).
+ * Shipment: POST /orders/v0/orders/{orderId}/shipmentConfirmation with
+ * amazon__ship_body_build's body, limiter rl_confirm (2/s, burst 10), sent
+ * with idempotent = 0 (retried only on 429/503/connect failures). A 2xx
+ * (Amazon answers 204) -> 0, submission "". Otherwise the code of
+ * amazon__error_from_response (400 -> SC_EINVALID, 404 -> SC_ENOTFOUND,
+ * 403 -> SC_EAUTH, 429 after retries and 5xx -> SC_ETRANSIENT) with
+ * Amazon's "CODE: message" in err->remote; no answer -> SC_ETRANSIENT.
+ * Cancellation: amazon__cancel_feed_build, amazon__feed_submit for
+ * f->channel (else the first marketplace id); submission = "FEEDID;ref=" +
+ * f->id, checked to fit submission_len before anything is sent.
+ * Nothing is sent when the body or feed is refused. */
+int amazon__fulfillment_push(void *self, const struct fulfillment *f,
+                             char *submission, size_t submission_len,
+                             struct sc_error *err);
 
 /* ==== settlements: report files ==========================================
  * settlement.c (the slot: source, format detection, date and amount
@@ -456,5 +544,108 @@ int amazon__settlement_fetch(void *self, const struct settlement_ref *ref, const
 /* The charset parameter of a Content-Type value into out[n]: 1 found (a
  * plain token: letters, digits, - _ . :), 0 none. */
 int amazon__charset_from_content_type(char *out, size_t n, const char *content_type);
+
+/* ==== returns: which refunds are returns ==================================
+ * Finances says nothing of goods coming back; Amazon's returns reports do.
+ * returns.c parses them (columns by header name) into a set of returns
+ * keyed by (order id, SKU) and classifies refunds with it; returns_fetch.c
+ * requests them (createReport -> getReport until DONE -> getReportDocument
+ * -> download, gunzip, charset -> UTF-8), once per run for the range of
+ * the refunds read, and applies them to each page of refunds. */
+
+#define AMAZON_RETURNS_FBA_TYPE "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"
+#define AMAZON_RETURNS_MERCHANT_TYPE "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE"
+/* Bits of struct amazon.returns_types (conf `returns_reports`). */
+#define AMAZON_RETURNS_FBA 1u
+#define AMAZON_RETURNS_MERCHANT 2u
+/* The reason code of a refund whose goods came back: Amazon's
+ * AdjustmentReason for it (amazon_ops.refund_reasons). */
+#define AMAZON_RETURN_REASON "CustomerReturn"
+/* A returns report reaches this far before the oldest refund it classifies
+ * (a return is recorded before or around its refund). */
+#define AMAZON_RETURNS_MARGIN (30 * 86400)
+/* The longest wait for a report to be DONE (real seconds; divided by the
+ * time scale), and the longest pause between two getReport calls. */
+#define AMAZON_RETURNS_WAIT (15 * 60)
+#define AMAZON_RETURNS_POLL_MAX_MS 30000
+/* Largest returns report accepted (UTF-8 bytes, after gunzip). */
+#define AMAZON_RETURNS_MAX_BYTES (64u << 20)
+/* Most columns a returns report's header may have. */
+#define AMAZON_RETURNS_MAXCOLS 128
+
+/* One row of a returns report. Strings are owned by the set ("" when the
+ * column is absent or empty, never NULL). */
+struct amazon_return {
+	char *order_id;
+	char *sku;
+	char *reason;        /* Amazon's return reason: "DEFECTIVE", "CR-..." */
+	char *detail;        /* FBA detailed-disposition, merchant Resolution */
+	char *status;        /* FBA status, merchant Return request status */
+	int64_t qty;         /* units returned, >= 0 */
+	int64_t date;        /* return-date / Return request date, 0 when empty */
+	unsigned type;       /* AMAZON_RETURNS_FBA or AMAZON_RETURNS_MERCHANT */
+	long lineno;         /* line in its report */
+};
+
+/* Returns of one or more reports; zero it to start empty. */
+struct amazon_returns {
+	struct amazon_return *v;
+	size_t n, alloc;
+	int sorted;          /* v sorted by (order_id, sku); find sorts */
+};
+
+/* The report type of AMAZON_RETURNS_FBA / _MERCHANT ("" for anything else). */
+const char *amazon__returns_type_name(unsigned type);
+
+/* Add the rows of one returns report of `type` (text[0..len), UTF-8, tab
+ * separated, line 1 the header; a UTF-8 BOM, CRLF line ends, blank lines
+ * and a last line without newline are fine) to `set`. Columns are found by
+ * header name (trimmed, case-insensitive), in any order:
+ *   FBA:      order-id, sku, quantity, return-date (required);
+ *             reason, detailed-disposition, status (read when present)
+ *   merchant: Order ID, Merchant SKU, Return quantity, Return request date
+ *             (required); Return Reason, Resolution, Return request status
+ * Others are ignored. Every row needs an order id, a SKU and a quantity (a
+ * whole number >= 0); a date, when not empty, must be one
+ * amazon__settlement_date_parse reads. A row with more fields than the
+ * header, a NUL byte, a header without a required column, or a line
+ * longer than 64 KiB is an error. Errors (SC_EMALFORMED; SC_ENOMEM) say
+ * "line N: ...", naming the column; on error `set` is as it was. */
+int amazon__returns_parse(struct amazon_returns *set, unsigned type, const char *text,
+                          size_t len, struct sc_error *err);
+/* Free every row (the struct itself is the caller's); set is empty after. */
+void amazon__returns_free(struct amazon_returns *set);
+/* The first return of (order_id, sku) (exact, case-sensitive), or NULL.
+ * Sorts the set on first use. */
+const struct amazon_return *amazon__returns_find(struct amazon_returns *set,
+                                                 const char *order_id, const char *sku);
+/* Refund `r` is a return when one of its lines' (order id, SKU) is in
+ * `set`: then kind = REFUND_KIND_RETURN and reason = AMAZON_RETURN_REASON
+ * (a refund that is not REFUND_KIND_REFUND is left alone) and *hit (may be
+ * NULL) the return found. 1 classified, 0 not, SC_ENOMEM. */
+int amazon__returns_classify(struct amazon_returns *set, struct refund *r,
+                             const struct amazon_return **hit, struct sc_error *err);
+
+/* The createReport body for a returns report of `type` into *out (malloc'd
+ * JSON, caller frees): {"reportType","marketplaceIds":[each of the conf's
+ * marketplace_ids],"dataStartTime","dataEndTime"} (ISO 8601 UTC). */
+int amazon__returns_request_body(char **out, const struct amazon *self, unsigned type,
+                                 int64_t from, int64_t to, struct sc_error *err);
+
+/* Classify the refunds of a page (items struct refund *) with the returns
+ * reports of conf `returns_reports` (nothing when none, or when the page
+ * has no refund). The reports cover [oldest PostedDate of the page -
+ * AMAZON_RETURNS_MARGIN, now - 2 min]; they are requested once and kept
+ * for the run (self->returns), and requested again only for a page
+ * reaching outside that range. Each refund classified is logged
+ * (amazon.refund.returned, with Amazon's return reason and report).
+ * A report that is CANCELLED (Amazon's word for "no data to return") means
+ * no returns of that type. Any other failure (an HTTP error, FATAL, not
+ * DONE after AMAZON_RETURNS_WAIT scaled, a report that does not parse)
+ * fails the call with a message naming the report and saying the refunds
+ * wait: refunds are never booked as plain refunds for want of the returns
+ * data. SC_ETRANSIENT for FATAL, the wait and 429/5xx/network; SC_EINTR
+ * when a signal cut a wait; else the failure's own code. */
+int amazon__returns_apply(struct amazon *self, struct page *p, struct sc_error *err);
 
 #endif

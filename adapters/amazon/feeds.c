@@ -1,6 +1,8 @@
 /*
  * feeds.c: refunds made in the ERP pushed to Amazon with the Feeds API
- * 2021-06-30 (docs/AMAZON.md §7), and the outcome read back.
+ * 2021-06-30 (docs/AMAZON.md §7), and the outcome read back. Cancellations
+ * (ship.c) go through the same amazon__feed_submit; their submission
+ * "FEEDID;ref=ID" makes submission_results name message 1 by ID.
  *
  * Push: the XML (feed_xml.c) is built, and so every refund checked, before
  * any request. Then
@@ -234,25 +236,27 @@ first_marketplace(const struct amazon *self, char *out, size_t n)
 	out[l] = '\0';
 }
 
-/* The createFeed outcome is unknown: say so, never retry it. */
+/* The createFeed outcome is unknown: say so, never retry it. `what`
+ * names what the feed carries ("these refunds"). */
 static int
-feed_unknown(struct sc_error *err, const char *doc_id, const char *why)
+feed_unknown(struct sc_error *err, const char *doc_id, const char *why,
+             const char *what)
 {
 	char remote[SC_ERROR_REMOTE_MAX];
 
 	snprintf(remote, sizeof(remote), "%s", err->remote);
 	sc_error_set(err, SC_ECONFLICT, "amazon createFeed for document %s: %s; the "
 	             "feed may have been created: check the feeds of type "
-	             AMAZON_REFUND_FEED_TYPE " before pushing these refunds again",
-	             doc_id, why);
+	             AMAZON_REFUND_FEED_TYPE " before pushing %s again",
+	             doc_id, why, what);
 	if (remote[0] != '\0')
 		sc_error_set_remote(err, remote, strlen(remote));
 	return SC_ECONFLICT;
 }
 
 static int
-feed_create(struct amazon *self, const char *doc_id, char *feed_id, size_t n,
-            struct sc_error *err)
+feed_create(struct amazon *self, const char *doc_id, const char *marketplace,
+            const char *what, char *feed_id, size_t n, struct sc_error *err)
 {
 	struct http_response resp;
 	json_object *jo = NULL;
@@ -264,7 +268,10 @@ feed_create(struct amazon *self, const char *doc_id, char *feed_id, size_t n,
 	memset(&resp, 0, sizeof(resp));
 	buf_init(&ub, 0);
 	buf_init(&body, 0);
-	first_marketplace(self, mkt, sizeof(mkt));
+	if (marketplace != NULL && *marketplace != '\0')
+		snprintf(mkt, sizeof(mkt), "%s", marketplace);
+	else
+		first_marketplace(self, mkt, sizeof(mkt));
 	if ((rc = buf_puts(&ub, self->endpoint)) < 0 ||
 	    (rc = buf_puts(&ub, AMAZON_FEEDS_PATH "/feeds")) < 0 ||
 	    (rc = buf_puts(&body, "{\"feedType\":\"" AMAZON_REFUND_FEED_TYPE
@@ -283,7 +290,7 @@ feed_create(struct amazon *self, const char *doc_id, char *feed_id, size_t n,
 	                     1, 0, &resp, err);
 	if (rc == SC_ETRANSIENT || rc == SC_ENOSPACE) {
 		snprintf(why, sizeof(why), "no usable answer (%s)", err->msg);
-		rc = feed_unknown(err, doc_id, why);
+		rc = feed_unknown(err, doc_id, why, what);
 		goto done;
 	}
 	if (rc < 0)
@@ -294,7 +301,7 @@ feed_create(struct amazon *self, const char *doc_id, char *feed_id, size_t n,
 		 * already retried them); other 5xx and 408 may come after. */
 		if ((resp.status >= 500 && resp.status != 503) || resp.status == 408) {
 			snprintf(why, sizeof(why), "HTTP %ld", resp.status);
-			rc = feed_unknown(err, doc_id, why);
+			rc = feed_unknown(err, doc_id, why, what);
 		}
 		goto done;
 	}
@@ -302,13 +309,13 @@ feed_create(struct amazon *self, const char *doc_id, char *feed_id, size_t n,
 	    need_str(jo, "feedId", "createFeed", doc_id, &id, err) < 0) {
 		snprintf(why, sizeof(why), "HTTP %ld with an answer that has no "
 		         "feedId (%s)", resp.status, err->msg);
-		rc = feed_unknown(err, doc_id, why);
+		rc = feed_unknown(err, doc_id, why, what);
 		goto done;
 	}
 	if (strlen(id) >= n) {
 		rc = sc_error_set(err, SC_ECONFLICT, "amazon createFeed: feed %.100s was "
 		                  "created but its id does not fit the %zu-byte "
-		                  "submission: do not push these refunds again", id, n);
+		                  "submission: do not push %s again", id, n, what);
 		goto done;
 	}
 	memcpy(feed_id, id, strlen(id) + 1);
@@ -327,7 +334,7 @@ amazon__refunds_push(void *vself, struct refund *const *refunds, size_t n,
                      struct sc_error *err)
 {
 	struct amazon *self = vself;
-	char *xml = NULL, *doc_id = NULL, *url = NULL, count[24];
+	char *xml = NULL, count[24];
 	size_t len = 0;
 	int rc;
 
@@ -337,9 +344,8 @@ amazon__refunds_push(void *vself, struct refund *const *refunds, size_t n,
 	submission[0] = '\0';
 	if ((rc = amazon__refund_feed_build(&xml, &len, self->merchant_id, refunds, n,
 	                                    err)) < 0 ||
-	    (rc = feed_document_create(self, &doc_id, &url, err)) < 0 ||
-	    (rc = feed_upload(self, doc_id, url, xml, len, err)) < 0 ||
-	    (rc = feed_create(self, doc_id, submission, submission_len, err)) < 0)
+	    (rc = amazon__feed_submit(self, xml, len, NULL, "these refunds", submission,
+	                              submission_len, err)) < 0)
 		goto done;
 	snprintf(count, sizeof(count), "%zu", n);
 	log_event(LOG_INFO, "amazon.feed.submitted", "feed_id", submission,
@@ -348,6 +354,21 @@ done:
 	if (rc < 0)
 		submission[0] = '\0';
 	free(xml);
+	return rc;
+}
+
+int
+amazon__feed_submit(struct amazon *self, const char *xml, size_t len,
+                    const char *marketplace, const char *what, char *feed_id,
+                    size_t n, struct sc_error *err)
+{
+	char *doc_id = NULL, *url = NULL;
+	int rc;
+
+	if ((rc = feed_document_create(self, &doc_id, &url, err)) < 0 ||
+	    (rc = feed_upload(self, doc_id, url, xml, len, err)) < 0 ||
+	    (rc = feed_create(self, doc_id, marketplace, what, feed_id, n, err)) < 0)
+		feed_id[0] = '\0';
 	free(doc_id);
 	free(url);   /* presigned: never logged */
 	return rc;
@@ -476,12 +497,11 @@ done:
 	return rc;
 }
 
-int
-amazon__submission_results(void *vself, const char *submission,
-                           struct submission_result **out, size_t *n,
-                           struct sc_error *err)
+/* getFeed of the bare feedId `submission`, and its report. */
+static int
+feed_results(struct amazon *self, const char *submission,
+             struct submission_result **out, size_t *n, struct sc_error *err)
 {
-	struct amazon *self = vself;
 	struct http_response resp;
 	json_object *jo = NULL;
 	const char *status = NULL, *doc = NULL;
@@ -540,4 +560,39 @@ done:
 	http_response_free(&resp);
 	buf_free(&ub);
 	return rc;
+}
+
+int
+amazon__submission_results(void *vself, const char *submission,
+                           struct submission_result **out, size_t *n,
+                           struct sc_error *err)
+{
+	struct amazon *self = vself;
+	const char *sep;
+	char feed_id[128];
+	size_t i, l;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (submission == NULL)
+		return sc_error_set(err, SC_EINVALID, "amazon getFeed: no feed id");
+	sep = strstr(submission, AMAZON_SUBMISSION_REF);
+	if (sep == NULL)
+		return feed_results(self, submission, out, n, err);
+	/* "FEEDID;ref=REF": a feed of one message whose result is REF's. */
+	l = (size_t)(sep - submission);
+	if (l == 0 || l >= sizeof(feed_id) || sep[strlen(AMAZON_SUBMISSION_REF)] == '\0' ||
+	    strlen(sep + strlen(AMAZON_SUBMISSION_REF)) >= sizeof((*out)->ref))
+		return sc_error_set(err, SC_EINVALID, "amazon: submission \"%.80s\" is not "
+		                    "FEEDID" AMAZON_SUBMISSION_REF "REF", submission);
+	memcpy(feed_id, submission, l);
+	feed_id[l] = '\0';
+	if ((rc = feed_results(self, feed_id, out, n, err)) != 0)
+		return rc;
+	for (i = 0; i < *n; i++)
+		if (strcmp((*out)[i].ref, "1") == 0)
+			snprintf((*out)[i].ref, sizeof((*out)[i].ref), "%s",
+			         sep + strlen(AMAZON_SUBMISSION_REF));
+	return 0;
 }

@@ -22,6 +22,9 @@
  *    page->more stays 1 after a cut window, so the engine goes on at once.
  *  - MaxResultsPerPage is always 100 (the model's maximum; page_size is
  *    searchOrders'). A page may be empty and still have a NextToken.
+ * The refunds of each page (and of one order) are then classified with the
+ * returns reports (returns_fetch.c): a page whose returns cannot be had
+ * fails like a page that cannot be read, so its refunds wait.
  */
 #include "adapters/amazon/amazon_int.h"
 
@@ -159,7 +162,8 @@ amazon__refunds_page(void *vself, const char *cursor, struct page *out,
 		goto done;
 	}
 	if ((rc = amazon__finances_response_parse(out, &token, NULL, resp.body.data,
-	                                          resp.body.len, err)) < 0)
+	                                          resp.body.len, err)) < 0 ||
+	    (rc = amazon__returns_apply(self, out, err)) < 0)
 		goto done;
 
 	memset(&next, 0, sizeof(next));
@@ -270,6 +274,8 @@ amazon__order_refunds(void *vself, const char *order_id, struct page *out,
 		if (token == NULL)
 			break;
 	}
+	if ((rc = amazon__returns_apply(self, out, err)) < 0)
+		goto done;
 	out->cursor[0] = '\0';
 	out->more = 0;
 done:

@@ -36,9 +36,9 @@
  * same id.
  *
  * Kind and reason: Finances carries no reason code and does not say whether
- * goods came back, so every refund is REFUND_KIND_REFUND with reason NULL.
- * (A later join with the returns report could set kind = return and the
- * reason.)
+ * goods came back, so every refund is REFUND_KIND_REFUND with reason NULL
+ * here; finances.c then makes those whose order and SKU are in Amazon's
+ * returns reports kind return, reason CustomerReturn (returns.c).
  */
 #include "adapters/amazon/amazon_int.h"
 

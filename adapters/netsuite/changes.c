@@ -1,9 +1,11 @@
 /*
  * changes.c: refunds made in NetSuite by people, for orders the connector
- * synced (the changes_page slot); and reading transactions back (GET with
- * sublists), which refund.c shares.
+ * synced (the "refund" query of the changes stream: changes_stream.c drives
+ * it with the "ship" and "close" queries of changes_ship.c); the helpers
+ * those share (SuiteQL pages, tracing, item ids, the v1 cursor); and the
+ * external-id rules.
  *
- * Poll: one SuiteQL page per call,
+ * Query: one SuiteQL page per call,
  *   SELECT id, type, externalid, createdfrom,
  *          TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS modified
  *   FROM transaction WHERE type IN ('CashRfnd', 'CustCred', 'CustRfnd')
@@ -14,20 +16,23 @@
  * back to the marketplace is the refund rules' [to_marketplace], applied by
  * the engine.
  *
- * Cursor: "v1;since=<ISO>" starts a poll at since minus NETSUITE_OVERLAP (5
- * minutes: a record saved just before the last poll may commit after it);
- * the last page of a poll stores since = the newest lastmodifieddate seen.
- * Between the pages of one poll the cursor is "v1;after=<ISO>;skip=<n>":
- * rows modified at or after `after`, the first n of which (those modified
- * exactly then) were on earlier pages; keyset paging, so a record modified
- * during the poll moves to the end instead of shifting a page. The first run
- * (no cursor) looks back NETSUITE_FIRST_LOOKBACK (a day): a record can only
- * trace to an order the connector synced, so nothing older than the
- * connector's own orders can come back. Times are NetSuite's text read as
- * UTC; lastmodifieddate's time zone is the user's preference [U], which only
- * shifts the first run's window (later cursors are NetSuite's own values).
- * Re-reads (overlap, a record edited again) are the engine's to dedupe by
- * the record's id.
+ * Paging (each query of the stream): a poll starts at the query's
+ * watermark minus NETSUITE_OVERLAP (5 minutes: a record saved just before
+ * the last poll may commit after it); the last page of a poll moves the
+ * watermark to the newest modification time seen. Between the pages of one
+ * poll the query continues "after T, skip n": rows modified at or after T,
+ * the first n of which (those modified exactly then) were on earlier pages;
+ * keyset paging, so a record modified during the poll moves to the end
+ * instead of shifting a page. The first run (no cursor) looks back
+ * NETSUITE_FIRST_LOOKBACK (a day): a record can only trace to an order the
+ * connector synced, so nothing older than the connector's own orders can
+ * come back. Times are NetSuite's text read as UTC; lastmodifieddate's time
+ * zone is the user's preference [U], which only shifts the first run's
+ * window (later cursors are NetSuite's own values). Re-reads (overlap, a
+ * record edited again) are the engine's to dedupe by the record's id. The
+ * cursor text is changes_stream.c's ("v2;refund=...;ship=...;close=...");
+ * this file's "v1;since=<ISO>" / "v1;after=<ISO>;skip=<n>" (the refund
+ * query alone, written by older runs) is still read as the refund query's.
  *
  * Each row: records the connector made itself (external id
  * "<PREFIX>-RFD-...", including the "-CM" credit memos of its customer
@@ -72,7 +77,6 @@
 #include "connector/money.h"
 #include "connector/timeutil.h"
 
-#define CHANGES_PAGE 100
 #define TRACE_HOPS 5
 
 /* ---- cursor ----------------------------------------------------------------- */
@@ -167,11 +171,9 @@ netsuite__eid_order(const char *eid, const char **order_id)
 
 /* ---- SuiteQL rows -------------------------------------------------------------- */
 
-/* One page of a query: *out the parsed body (caller puts it), *rows its
- * items (borrowed), *more hasMore. */
-static int
-changes_query(struct netsuite *ns, const char *query, long limit, long offset, json_object **out,
-              json_object **rows, int *more, struct sc_error *err)
+int
+netsuite__changes_query(struct netsuite *ns, const char *query, long limit, long offset,
+                        json_object **out, json_object **rows, int *more, struct sc_error *err)
 {
 	struct netsuite_call call;
 	struct http_response resp;
@@ -223,9 +225,8 @@ done:
 	return rc;
 }
 
-/* Text of a column (string or number), NULL when absent. */
-static const char *
-col(json_object *row, const char *name)
+const char *
+netsuite__row_col(json_object *row, const char *name)
 {
 	json_object *v = NULL;
 
@@ -264,14 +265,14 @@ changes_trace(struct netsuite *ns, const char *start, char *order_id, size_t n, 
 	for (hop = 0; hop < TRACE_HOPS && netsuite__all_digits(id); hop++) {
 		snprintf(q, sizeof(q), "SELECT id, type, externalid, createdfrom FROM transaction "
 		         "WHERE id = %s", id);
-		if ((rc = changes_query(ns, q, 10, 0, &root, &rows, &more, err)) < 0)
+		if ((rc = netsuite__changes_query(ns, q, 10, 0, &root, &rows, &more, err)) < 0)
 			return rc;
 		rc = 0;
 		if (json_object_array_length(rows) > 0) {
 			json_object *row = json_object_array_get_idx(rows, 0);
-			eid = col(row, "externalid");
-			cf = col(row, "createdfrom");
-			type = col(row, "type");
+			eid = netsuite__row_col(row, "externalid");
+			cf = netsuite__row_col(row, "createdfrom");
+			type = netsuite__row_col(row, "type");
 			if (eid != NULL && netsuite__eid_order(eid, &oid) && strlen(oid) < n) {
 				snprintf(order_id, n, "%s", oid);
 				rc = 1;
@@ -348,9 +349,8 @@ item_cached(struct netsuite *ns, const char *id, char **out)
 	return *out != NULL;
 }
 
-/* The itemid (SKU) of NetSuite item `id`, *out heap. */
-static int
-changes_itemid(struct netsuite *ns, const char *id, char **out, struct sc_error *err)
+int
+netsuite__item_sku(struct netsuite *ns, const char *id, char **out, struct sc_error *err)
 {
 	struct netsuite_pairs pairs = { NULL, 0, 0 };
 	char q[128];
@@ -443,7 +443,7 @@ changes_lines(struct netsuite *ns, struct refund *r, const struct netsuite_tline
 		}
 		l = &r->lines[r->nlines++];
 		l->qty = tl[i].has_qty ? tl[i].qty : 0;
-		if (tl[i].item[0] != '\0' && (rc = changes_itemid(ns, tl[i].item, &l->sku, err)) < 0)
+		if (tl[i].item[0] != '\0' && (rc = netsuite__item_sku(ns, tl[i].item, &l->sku, err)) < 0)
 			return rc;
 		if (comp_add(l, "Principal", -tl[i].amount) < 0)
 			return sc_error_set(err, SC_ENOMEM, "out of memory");
@@ -605,115 +605,63 @@ done:
 	return rc < 0 ? rc : 0;
 }
 
-static int
-fatal(int code)
+int
+netsuite__fatal(int code)
 {
 	return code == SC_ETRANSIENT || code == SC_EAUTH || code == SC_ENOMEM || code == SC_EINTR ||
 	       code == SC_ENOSPACE;
 }
 
-int
-netsuite__changes_page(void *self, const char *cursor, struct page *out, struct sc_error *err)
-{
-	struct netsuite *ns = self;
-	struct netsuite_cursor cur, next;
-	json_object *root = NULL, *rows = NULL;
-	struct buf q;
-	char iso[21], from[20];
-	int64_t last = -1, t;
-	long ties = 0;
-	size_t i, k, nrows;
-	int more = 0, rc;
+/* ---- the refund query of the changes stream ------------------------------------------ */
 
-	page_init(out, netsuite__change_free);
-	buf_init(&q, 0);
-	if ((rc = netsuite__cursor_parse(&cur, cursor, time_now(), err)) < 0)
-		goto done;
-	time_format_iso8601(iso, cur.cont ? cur.since : cur.since - NETSUITE_OVERLAP);
-	snprintf(from, sizeof(from), "%.10s %.8s", iso, iso + 11);
-	if ((rc = buf_printf(&q, "SELECT id, type, externalid, createdfrom, "
-	                     "TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS modified "
-	                     "FROM transaction WHERE type IN ('CashRfnd', 'CustCred', 'CustRfnd') "
-	                     "AND lastmodifieddate >= TO_TIMESTAMP('%s', 'YYYY-MM-DD HH24:MI:SS') "
-	                     "ORDER BY lastmodifieddate, id", from)) < 0) {
-		sc_error_set(err, rc, "out of memory");
-		goto done;
-	}
-	if ((rc = changes_query(ns, buf_cstr(&q), CHANGES_PAGE, cur.cont ? cur.skip : 0, &root,
-	                        &rows, &more, err)) < 0) {
-		sc_error_prefix(err, "NetSuite changes");
-		goto done;
-	}
-	nrows = json_object_array_length(rows);
+static int
+refund_query(struct buf *q, const char *from)
+{
+	return buf_printf(q, "SELECT id, type, externalid, createdfrom, "
+	                  "TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS modified "
+	                  "FROM transaction WHERE type IN ('CashRfnd', 'CustCred', 'CustRfnd') "
+	                  "AND lastmodifieddate >= TO_TIMESTAMP('%s', 'YYYY-MM-DD HH24:MI:SS') "
+	                  "ORDER BY lastmodifieddate, id", from);
+}
+
+static int
+refund_rows(struct netsuite *ns, json_object *rows, struct page *out, struct sc_error *err)
+{
+	size_t i, k, nrows = json_object_array_length(rows);
+	int rc;
+
 	for (i = 0; i < nrows; i++) {
 		json_object *row = json_object_array_get_idx(rows, i);
-		const char *id = col(row, "id"), *code = col(row, "type"), *mod = col(row, "modified");
-		const char *eid = col(row, "externalid"), *type = NULL;
+		const char *id = netsuite__row_col(row, "id"), *code = netsuite__row_col(row, "type");
+		const char *eid = netsuite__row_col(row, "externalid"), *type = NULL;
 		struct erp_change *c = NULL;
 		struct sc_error rerr;
-		char z[32];
 
-		if (id == NULL || mod == NULL) {
-			rc = sc_error_set(err, SC_EMALFORMED, "NetSuite changes: row %zu has no id or "
-			                  "modified time", i + 1);
-			goto done;
-		}
-		snprintf(z, sizeof(z), "%.19sZ", mod);
-		if (strlen(mod) != 19 || time_parse_iso8601(&t, z, strlen(z)) < 0) {
-			rc = sc_error_set(err, SC_EMALFORMED, "NetSuite changes: transaction %s modified "
-			                  "\"%.40s\"", id, mod);
-			goto done;
-		}
-		if (t == last) {
-			ties++;
-		} else {
-			last = t;
-			ties = 1;
-		}
+		if (id == NULL)
+			return sc_error_set(err, SC_EMALFORMED, "NetSuite changes: row %zu has no id", i + 1);
 		for (k = 0; code != NULL && k < sizeof(change_types) / sizeof(change_types[0]); k++)
 			if (strcmp(code, change_types[k].code) == 0)
 				type = change_types[k].type;
 		if (type == NULL || (eid != NULL && netsuite__eid_is_ours(eid)))
 			continue;                       /* the connector's own: never reported */
 		sc_error_clear(&rerr);
-		if ((rc = changes_refund(ns, type, id, col(row, "createdfrom"), &c, &rerr)) < 0) {
-			if (fatal(rc)) {
+		if ((rc = changes_refund(ns, type, id, netsuite__row_col(row, "createdfrom"), &c,
+		                         &rerr)) < 0) {
+			if (netsuite__fatal(rc)) {
 				if (err != NULL)
 					*err = rerr;
 				sc_error_prefix(err, "NetSuite changes: %s %s", type, id);
-				goto done;
+				return rc;
 			}
 			sc_error_prefix(&rerr, "NetSuite %s %s", type, id);
-			if ((rc = page_add_bad(out, id, &rerr)) < 0) {
-				sc_error_set(err, rc, "out of memory");
-				goto done;
-			}
+			if ((rc = page_add_bad(out, id, &rerr)) < 0)
+				return sc_error_set(err, rc, "out of memory");
 			continue;
 		}
-		if (c != NULL && (rc = page_add(out, c)) < 0) {
-			sc_error_set(err, rc, "out of memory");
-			goto done;
-		}
+		if (c != NULL && (rc = page_add(out, c)) < 0)
+			return sc_error_set(err, rc, "out of memory");
 	}
-	memset(&next, 0, sizeof(next));
-	if (more && nrows > 0) {
-		next.cont = 1;
-		next.since = last;
-		next.skip = cur.cont && last == cur.since ? cur.skip + ties : ties;
-	} else {
-		more = 0;
-		next.since = last > cur.since ? last : cur.since;
-	}
-	if ((rc = netsuite__cursor_format(out->cursor, sizeof(out->cursor), &next)) < 0) {
-		sc_error_set(err, rc, "NetSuite changes: cursor too long");
-		goto done;
-	}
-	out->more = more;
-	rc = 0;
-done:
-	if (rc < 0)
-		page_free(out);
-	json_object_put(root);
-	buf_free(&q);
-	return rc;
+	return 0;
 }
+
+const struct netsuite_stream netsuite__stream_refund = { "refund", refund_query, refund_rows };

@@ -5,8 +5,9 @@
  * end. Orders become salesOrder/cashSale/invoice records upserted by
  * external id (docs/NETSUITE.md s1); authentication is OAuth 2.0 client
  * credentials (oauth2.c) or TBA (oauth1.c). Refunds are transforms of the
- * order's record (refund.c); refunds made in NetSuite come back through
- * changes_page (changes.c). Settlements become journal entries (journal.c).
+ * order's record (refund.c); refunds, shipments and cancellations made in
+ * NetSuite come back through changes_page (changes_stream.c: changes.c,
+ * changes_ship.c). Settlements become journal entries (journal.c).
  */
 #include "adapters/netsuite/netsuite_int.h"
 
@@ -361,7 +362,7 @@ const struct erp_ops netsuite_ops = {
 	.order_upsert = netsuite_order_upsert,   /* PUT .../{type}/eid:{external id} */
 	.record_find = netsuite_record_find,     /* GET .../{type}/eid:{external id} */
 	.refund_create = netsuite__refund_create, /* !transform from the order (refund.c) */
-	.changes_page = netsuite__changes_page,  /* SuiteQL on lastmodifieddate (changes.c) */
+	.changes_page = netsuite__changes_page,  /* SuiteQL deltas (changes_stream.c) */
 	.settlement_post = netsuite__settlement_post, /* journalEntry by eid: (journal.c) */
 	.order_types = netsuite_order_types,
 	.refund_paths = netsuite_refund_paths,

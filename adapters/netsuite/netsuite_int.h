@@ -8,7 +8,9 @@
  * JSON bodies), suiteql.c (queries, item and currency lookups), errors.c
  * (NetSuite error bodies), cache.c (the per-run string maps), refund.c
  * (refund_create: transforms, read-back), refund_plan.c (the lines a refund
- * writes, differences), changes.c (changes_page: refunds made in NetSuite),
+ * writes, differences), changes.c (refunds made in NetSuite),
+ * changes_ship.c (shipments and cancellations made in NetSuite),
+ * changes_stream.c (changes_page: the three queries, their cursor),
  * transactions.c (reading transactions back), journal.c (settlement_post:
  * journal entries).
  *
@@ -414,9 +416,10 @@ int netsuite__txn_applied(const struct netsuite_txn *t, int exponent,
 /* The first applied document's id into out ("" when none), amounts unread. */
 void netsuite__txn_first_applied(const struct netsuite_txn *t, char *out, size_t n);
 
-/* ---- changes.c: refunds made in NetSuite --------------------------------- */
+/* ---- changes.c: refunds made in NetSuite, shared helpers ------------------ */
 
-/* The changes cursor: "v1;since=<ISO>" starts a new poll (from since minus
+/* One query's place in the changes stream (and the whole cursor of older
+ * runs, refunds only): "v1;since=<ISO>" starts a new poll (from since minus
  * the overlap), "v1;after=<ISO>;skip=<n>" continues one (rows modified at or
  * after `after`, the first n of them already seen). */
 struct netsuite_cursor {
@@ -443,6 +446,74 @@ int netsuite__changes_page(void *self, const char *cursor, struct page *out,
                            struct sc_error *err);
 /* item_free of that page. */
 void netsuite__change_free(void *change);
+
+/* One page of a SuiteQL query: *out the parsed body (caller puts it), *rows
+ * its items (borrowed from *out), *more hasMore. <0: the page could not be
+ * had (err filled; *out NULL). */
+int netsuite__changes_query(struct netsuite *ns, const char *query, long limit, long offset,
+                            struct json_object **out, struct json_object **rows, int *more,
+                            struct sc_error *err);
+/* Text of a row's column (string or number), NULL when absent. */
+const char *netsuite__row_col(struct json_object *row, const char *name);
+/* The itemid (SKU) of NetSuite item `id` (items cache, else one SuiteQL by
+ * id): *out heap. SC_EINVALID when NetSuite has no such item. */
+int netsuite__item_sku(struct netsuite *ns, const char *id, char **out, struct sc_error *err);
+/* 1 for codes that fail a whole changes page (transient, auth, memory,
+ * interrupted, no space) rather than sending one record to page->bad. */
+int netsuite__fatal(int code);
+
+/* ---- changes_stream.c, changes_ship.c: the changes stream ---------------- */
+
+/* One query of the changes stream. changes_stream.c pages each one by
+ * keyset on (modified, key) with the overlap rule of changes.c. */
+struct netsuite_stream {
+	const char *name;                /* its key in the cursor */
+	/* Append the SuiteQL of rows modified at or after `from` ("YYYY-MM-DD
+	 * HH:MM:SS"), with column "modified" (TO_CHAR ... 'YYYY-MM-DD
+	 * HH24:MI:SS'), ordered by modification time then a unique key. */
+	int (*query)(struct buf *q, const char *from);
+	/* Handle one page of rows (a JSON array): changes into out, records
+	 * that cannot be read or traced into out->bad; <0 fails the page. */
+	int (*rows)(struct netsuite *ns, struct json_object *rows, struct page *out,
+	            struct sc_error *err);
+};
+
+extern const struct netsuite_stream netsuite__stream_refund;   /* changes.c */
+extern const struct netsuite_stream netsuite__stream_ship;     /* changes_ship.c */
+extern const struct netsuite_stream netsuite__stream_close;    /* changes_ship.c */
+
+#define NETSUITE_STREAMS 3             /* refund, ship, close, in this order */
+
+/* The changes_page cursor: one sub-cursor per query,
+ * "v2;refund=S;ship=S;close=S" where S is "since,<ISO>" (start a poll at
+ * ISO minus the overlap), "after,<ISO>,<n>" (continue one: rows modified at
+ * or after ISO, the first n seen) or "done,<ISO>" (finished this poll, the
+ * next one starts at ISO). A "v1;..." cursor of an older run is the refund
+ * sub-cursor, the others "since" its time. */
+struct netsuite_scursor {
+	struct netsuite_cursor s[NETSUITE_STREAMS];
+	int done[NETSUITE_STREAMS];
+};
+/* NULL or "": every query since now - NETSUITE_FIRST_LOOKBACK.
+ * SC_EMALFORMED naming the cursor for anything this adapter did not write. */
+int netsuite__scursor_parse(struct netsuite_scursor *out, const char *cursor, int64_t now,
+                            struct sc_error *err);
+int netsuite__scursor_format(char *out, size_t n, const struct netsuite_scursor *c);
+
+/* SELECT id, type, externalid FROM transaction WHERE id IN (ids...) for the
+ * n internal ids (digits; others skipped), one query: *out the body (caller
+ * puts it), *rows its items. n == 0: no query, *rows NULL. */
+int netsuite__txn_lookup(struct netsuite *ns, const char *const *ids, size_t n,
+                         struct json_object **out, struct json_object **rows,
+                         struct sc_error *err);
+
+/* A shipped itemFulfillment or a sales order's closed lines as a change
+ * (changes_ship.c; exposed for tests): *out NULL when there is nothing to
+ * report (not shipped; no closed unshipped quantity). */
+int netsuite__ship_change(struct netsuite *ns, const struct netsuite_txn *t,
+                          const char *order_id, struct erp_change **out, struct sc_error *err);
+int netsuite__close_change(struct netsuite *ns, const struct netsuite_txn *t,
+                           const char *order_id, struct erp_change **out, struct sc_error *err);
 
 /* ---- journal.c: settlements as journal entries ----------------------------- */
 

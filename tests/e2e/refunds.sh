@@ -245,4 +245,103 @@ run_connector out code -c "$conf" sync
 check "a bad rules file: exit 1" [ "$code" = 1 ]
 check "a bad rules file: FILE:LINE and the valid names" contains "$out" "refund-rules.conf:2:"
 check "a bad rules file: nothing written" [ "$($CHECK writes)" = "$writes" ]
+
+echo "== a refund whose goods came back (Amazon's returns report) becomes a return authorization"
+cat > "$rules" <<'RULES'
+[rule returns need an authorization]
+kind = return
+reason = CustomerReturn
+create = returnAuthorization
+
+[rule cash sales are refunded in cash]
+posted_as = cashSale
+create = cashRefund
+
+[default]
+salesOrder = creditMemo
+cashSale = cashRefund
+invoice = creditMemo
+
+[to_marketplace]
+cashRefund = GeneralAdjustment
+RULES
+ret_order=999-0000777-0000003
+ret_wait=999-0000777-0000004
+# two new orders (copies of the partial-refund order), posted as invoices (the conf's type now)
+curl -sf "$SANDBOX_URL/_sandbox/amazon/orders/$order_part" | python3 -c '
+import json,sys; o=json.load(sys.stdin); o.pop("lastUpdatedTime",None); out=[]
+for oid in sys.argv[1:]:
+    c=dict(o); c["orderId"]=oid; out.append(c)
+print(json.dumps({"orders":out}))' "$ret_order" "$ret_wait" |
+  curl -sf -X POST "$SANDBOX_URL/_sandbox/amazon/orders" -d @- > /dev/null
+sleep 3
+"$BUILD/bin/connector" -c "$conf" sync > /dev/null 2>&1
+check "the orders to be returned were posted as invoices" [ "$(nsrecords invoice | jq_py "print(sum(1 for x in d if x['externalId'] in ('AMZ-ORD-$ret_order','AMZ-ORD-$ret_wait')))")" = 2 ]
+# returned_refund ORDER ADJ_ID [SANDBOX_EXTRA]: Amazon's FBA returns report gets
+# a row for the order's first line, and Finances its refund (one unit)
+returned_refund() {
+python3 - "$@" <<'PY'
+import json, os, sys, urllib.request
+oid, adj = sys.argv[1], sys.argv[2]
+extra = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
+base = os.environ["SANDBOX_URL"] + "/_sandbox/amazon/"
+o = json.load(urllib.request.urlopen(base + "orders/" + oid))
+it = o["orderItems"][0]
+price = it["product"]["price"]["unitPrice"]
+ret = dict(extra, returns=[{"order_id": oid, "sku": it["product"]["sellerSku"], "quantity": 1,
+                            "reason": "DEFECTIVE", "disposition": "CUSTOMER_DAMAGED", "type": "fba"}])
+urllib.request.urlopen(urllib.request.Request(base + "returns", json.dumps(ret).encode(), method="POST"))
+ev = {"AmazonOrderId": oid, "MarketplaceName": "Amazon.co.jp",
+      "ShipmentItemAdjustmentList": [{"SellerSKU": it["product"]["sellerSku"],
+          "OrderItemId": it["orderItemId"], "OrderAdjustmentItemId": adj, "QuantityShipped": 1,
+          "ItemChargeAdjustmentList": [{"ChargeType": "Principal",
+              "ChargeAmount": {"CurrencyCode": price["currencyCode"], "CurrencyAmount": "-" + price["amount"]}}]}]}
+urllib.request.urlopen(urllib.request.Request(base + "financial-events",
+    json.dumps({"events": [{"type": "refund", "event": ev}]}).encode(), method="POST"))
+PY
+}
+returned_refund "$ret_order" 77700000000010
+sleep 3
+run_connector out code -c "$conf" sync
+echo "$out" | grep -E "^refunds"
+ra=$(nsrecords returnAuthorization)
+check "the returned refund is one return authorization" [ "$(jq_py "print(sum(1 for x in d if x['externalId'].startswith('AMZ-RFD-$ret_order-')))" <<<"$ra")" = 1 ]
+check "made from the order's invoice (createdFrom), with the returned line" jq_py "
+inv={r['id']:r for r in json.load(open('/dev/fd/3'))}
+r=[x for x in d if x['externalId'].startswith('AMZ-RFD-$ret_order-')][0]
+assert inv[r['createdFrom']['id']]['externalId']=='AMZ-ORD-$ret_order', r['createdFrom']
+items=r['item']['items']; assert len(items)==1 and items[0]['quantity']==1, items
+" <<<"$ra" 3< <(nsrecords invoice)
+check "and no credit memo for it" [ "$(nsrecords creditMemo | jq_py "print(sum(1 for x in d if (x.get('externalId') or '').startswith('AMZ-RFD-$ret_order-')))")" = 0 ]
+check "the connector asked Amazon for both returns reports, every marketplace, 30 days before the refund until now" python3 -c "
+import json, sys, datetime as dt
+t = lambda s: dt.datetime.fromisoformat(s.replace('Z', '+00:00'))
+reps = json.load(sys.stdin)['reports']
+now = dt.datetime.now(dt.timezone.utc)
+types = {r['request']['reportType'] for r in reps}
+assert types == {'GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA', 'GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE'}, types
+last = reps[-1]['request']
+assert last['marketplaceIds'] == sys.argv[1].split(','), last
+ev = [e for e in json.load(open(sys.argv[2])) if e['ShipmentItemAdjustmentList'][0].get('OrderAdjustmentItemId') == '77700000000010']
+posted = t(ev[0]['PostedDate'])
+assert t(last['dataStartTime']) <= posted - dt.timedelta(days=30) and posted <= t(last['dataEndTime']) <= now, (last, posted)
+assert set(last) == {'reportType', 'marketplaceIds', 'dataStartTime', 'dataEndTime'}, last
+" "$(sed -n 's/^marketplace_ids = //p' "$conf")" <(curl -sf "$SANDBOX_URL/_sandbox/amazon/financial-events") < <(curl -sf "$SANDBOX_URL/_sandbox/amazon/returns")
+run_connector eout ecode -c "$conf" mapping explain "$ret_order"
+echo "$eout" | grep -E "^(Refund|Decision)"
+check "mapping explain: the refund is a return with reason CustomerReturn" contains "$eout" "Refund: kind return, reason CustomerReturn, order posted as invoice"
+check "mapping explain: the return rule decided" contains "$eout" 'Decision: create returnAuthorization (rule "returns need an authorization"'
+
+echo "== Amazon cannot make the returns report: the refunds wait, then go through"
+returned_refund "$ret_wait" 77700000000011 '{"reportStatus":"FATAL","reportType":"GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"}'
+sleep 3
+run_connector out code -c "$conf" sync
+echo "$out" | grep -E "refunds.page_failed" | cut -c1-240
+check "the run fails the refunds page, naming the FATAL report and why the refunds wait" \
+  bash -c 'contains() { grep -qF -- "$2" <<<"$1"; }; contains "$1" "processingStatus FATAL" && contains "$1" "booked as a plain refund" && [ "$2" != 0 ]' _ "$out" "$code"
+check "nothing was booked for that refund meanwhile" [ "$(for t in returnAuthorization creditMemo customerRefund cashRefund; do nsrecords $t; done | python3 -c 'import sys; print(sys.stdin.read().count("AMZ-RFD-'"$ret_wait"'-"))')" = 0 ]
+run_connector out code -c "$conf" sync
+check "the next run books it as a return authorization" [ "$(nsrecords returnAuthorization | jq_py "print(sum(1 for x in d if x['externalId'].startswith('AMZ-RFD-$ret_wait-')))")" = 1 ]
+run_connector out code -c "$conf" sync
+check "and a further run writes nothing more" [ "$(nsrecords returnAuthorization | jq_py "print(len(d))")" = 2 ]
 finish

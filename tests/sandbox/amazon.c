@@ -2,8 +2,10 @@
  * searchOrders and getOrder, the documented token-bucket limits, and the
  * includedData data sets (amounts only come with the sets asked for).
  * Finances (finances.c), Feeds (feeds.c) and Reports (reports.c) are
- * dispatched from here after auth and their rate limits. */
+ * dispatched from here after auth and their rate limits; Orders v0
+ * confirmShipment goes to amzship.c with the outcome of the auth check. */
 #include "tests/sandbox/sandbox.h"
+#include "tests/sandbox/amzship.h"
 #include "connector/error.h"
 
 #include <inttypes.h>
@@ -570,6 +572,7 @@ amazon_search(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 		goto done;
 	}
 	pthread_mutex_lock(&sb->lock);
+	sbx_feeds_advance(sb);   /* cancellation feeds due change orders */
 	sbx_orders_sort(sb);
 	arr = s.by_created ? sb->orders.by_created : sb->orders.by_updated;
 	n = sb->orders.len;
@@ -652,6 +655,7 @@ amazon_get_order(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 		return;
 	}
 	pthread_mutex_lock(&sb->lock);
+	sbx_feeds_advance(sb);
 	o = sbx_orders_find(sb, id);
 	if (o != NULL)
 		obj = sbx_order_object(sb, o);
@@ -700,6 +704,10 @@ sbx_amazon_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 
 	if (rq->op == SBX_OP_LWA_TOKEN) {
 		amazon_lwa(sb, rq, rp);
+		return;
+	}
+	if (sbx_amzship_is_confirm(rq)) {   /* Orders v0 confirmShipment (amzship.c) */
+		sbx_amzship_confirm(sb, rq, rp, amazon_authorized(sb, rq, rp));
 		return;
 	}
 	if (!amazon_authorized(sb, rq, rp))

@@ -3,7 +3,10 @@
  * settlement reports and the NetSuite refund have their handlers in
  * feeds.c, finances.c, reports.c and nstransform.c. */
 #include "tests/sandbox/sandbox.h"
+#include "tests/sandbox/amzship.h"
+#include "tests/sandbox/amzreturns.h"
 #include "connector/error.h"
+#include "tests/sandbox/nsfulfill.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,7 @@ sbx_stats_object(struct sbx *sb)
 		json_object_object_add(thr, op_names[i],
 		                       json_object_new_int64(atomic_load(&sb->throttled[i])));
 	}
+	sbx_amzship_stats(req, thr);   /* confirmShipment (amzship.c) */
 	json_object_object_add(o, "requests", req);
 	json_object_object_add(o, "throttled", thr);
 	json_object_object_add(o, "in_flight", json_object_new_int64(atomic_load(&sb->in_flight)));
@@ -218,6 +222,7 @@ control_orders(struct sbx *sb, struct sbx_reply *rp)
 	size_t i;
 
 	pthread_mutex_lock(&sb->lock);
+	sbx_feeds_advance(sb);   /* cancellation feeds due change orders */
 	sbx_orders_sort(sb);
 	for (i = 0; i < sb->orders.len; i++)
 		json_object_array_add(arr, sbx_order_object(sb, sb->orders.by_updated[i]));
@@ -232,6 +237,7 @@ control_order(struct sbx *sb, const char *id, struct sbx_reply *rp)
 	json_object *obj = NULL;
 
 	pthread_mutex_lock(&sb->lock);
+	sbx_feeds_advance(sb);
 	o = sbx_orders_find(sb, id);
 	if (o != NULL)
 		obj = sbx_order_object(sb, o);
@@ -283,12 +289,21 @@ sbx_control_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 			reply_control_error(rp, 400, err);
 		else
 			sbx_reply_json(rp, 201, "{\"ok\":true}");
-	} else if (get && strcmp(p, "amazon/settlement-reports") == 0)
+	} else if (get && strcmp(p, "amazon/shipments") == 0)
+		sbx_amzship_shipments(sb, rp);
+	else if (get && strcmp(p, "amazon/cancellations") == 0)
+		sbx_amzship_cancellations(sb, rp);
+	else if ((get || post) && strcmp(p, "amazon/returns") == 0)
+		sbx_returns_control(sb, post ? doc : NULL, rp);     /* amzreturns.c */
+	else if (get && strcmp(p, "amazon/settlement-reports") == 0)
 		sbx_reports_inspect(sb, rp);
 	else if (post && strcmp(p, "amazon/settlement-reports") == 0)
 		sbx_reports_control_add(sb, doc, rp);
 	else if (post && strcmp(p, "netsuite/refund") == 0)
 		sbx_transform_control_refund(sb, doc, rp);
+	else if (post && (strncmp(p, "netsuite/fulfillment", 20) == 0 ||
+	                  strcmp(p, "netsuite/cancel") == 0))
+		sbx_fulfill_control(sb, p, doc, rp);       /* nsfulfill.c */
 	else if (strcmp(rq->method, "DELETE") == 0 && strcmp(p, "faults") == 0) {
 		pthread_mutex_lock(&sb->lock);
 		sbx_fault_clear(sb);

@@ -9,6 +9,8 @@
  *   18032 more than is left to refund on the item (its proceedsTotal less
  *         the refund events already posted for it)
  * (5000 is the code users report; the 180xx codes are the sandbox's own.)
+ * A message with ActionType Cancel cancels quantities instead (amzship.c:
+ * 18029 unknown item, 18033 more than is neither shipped nor cancelled).
  * A document-level problem (not well-formed XML, a DOCTYPE, not an
  * OrderAdjustment envelope) is one 5001 result for MessageID 0. An accepted
  * message becomes a refund event of its order (RefundEventList) posted at
@@ -18,6 +20,7 @@
  * that (half-up, in the currency's digits). The processing report (XML) is
  * stored gzip-compressed as the feed's result document. */
 #include "tests/sandbox/feedproc.h"
+#include "tests/sandbox/amzship.h"
 #include "connector/error.h"
 
 #include <inttypes.h>
@@ -325,6 +328,12 @@ message_apply(struct sbx *sb, struct sbx_feed *f, struct fp_msg *m, struct sbx_f
 	           (order = sbx_order_object(sb, o)) == NULL) {
 		snprintf(code, sizeof code, "18028");
 		snprintf(why, sizeof why, "The order ID %s was not found.", m->order_id);
+	} else if (m->cancel) {
+		/* ActionType Cancel: the order's quantities (amzship.c) */
+		if (sbx_amzship_cancel(sb, f, m, order, code, why, sizeof why) == 0) {
+			rec->ok = 1;
+			rep->ok++;
+		}
 	} else {
 		json_object *items = NULL, *pr = NULL;
 

@@ -28,10 +28,12 @@ struct fp_item {
 	char promo_id[64];
 	struct fp_comp price[FP_MAX_COMP], promo[FP_MAX_COMP];
 	size_t nprice, npromo;
+	char reason[40];            /* AdjustmentReason */
 };
 
 struct fp_msg {
 	long id;
+	int cancel;                 /* ActionType Cancel (amzship.c applies it) */
 	char order_id[32];
 	struct fp_item items[FP_MAX_ITEMS];
 	size_t nitems;

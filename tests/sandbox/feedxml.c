@@ -239,6 +239,7 @@ parse_item(xmlNodePtr it, struct fp_item *out, char *why, size_t whyn)
 				snprintf(why, whyn, "AdjustmentReason '%.40s' is not a valid value", text);
 				return -1;
 			}
+			snprintf(out->reason, sizeof out->reason, "%s", text);
 			have_reason = 1;
 		} else if (sbx_fp_is(c, "ItemPriceAdjustments") && !have_price) {
 			if (parse_components(c, out->price, &out->nprice, NULL, NULL, 0, why, whyn) < 0)
@@ -266,10 +267,8 @@ parse_item(xmlNodePtr it, struct fp_item *out, char *why, size_t whyn)
 		         "and AdjustmentReason");
 		return -1;
 	}
-	if (!have_price && out->npromo == 0) {
-		snprintf(why, whyn, "an AdjustedItem needs ItemPriceAdjustments or PromotionAdjustments");
-		return -1;
-	}
+	/* (ItemPriceAdjustments or PromotionAdjustments: sbx_fp_parse_message,
+	 * which knows the ActionType; a Cancel needs neither) */
 	return 0;
 }
 
@@ -311,6 +310,7 @@ sbx_fp_parse_message(xmlNodePtr msg, struct fp_msg *m, char *why, size_t whyn)
 				snprintf(why, whyn, "ActionType must be Refund or Cancel");
 				return -1;
 			}
+			m->cancel = strcmp(text, "Cancel") == 0;
 		} else if (sbx_fp_is(c, "AdjustedItem")) {
 			if (m->nitems == FP_MAX_ITEMS) {
 				snprintf(why, whyn, "too many AdjustedItems");
@@ -327,6 +327,13 @@ sbx_fp_parse_message(xmlNodePtr msg, struct fp_msg *m, char *why, size_t whyn)
 	if (m->order_id[0] == '\0' || m->nitems == 0) {
 		snprintf(why, whyn, "an OrderAdjustment needs AmazonOrderID and at least one AdjustedItem");
 		return -1;
+	}
+	for (size_t i = 0; i < m->nitems && !m->cancel; i++) {
+		if (m->items[i].nprice == 0 && m->items[i].npromo == 0) {
+			snprintf(why, whyn, "an AdjustedItem needs ItemPriceAdjustments or "
+			         "PromotionAdjustments");
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* main.c: connector-sandbox command line, seed loading, signals, dump.
  * See README.md next to this file for the interface. */
 #include "tests/sandbox/sandbox.h"
+#include "tests/sandbox/amzreturns.h"
 #include "connector/error.h"
 #include "connector/log.h"
 
@@ -273,6 +274,12 @@ seed_load(struct sbx *sb, const char *path)
 				goto done;
 			}
 		}
+	}
+	if (json_object_object_get_ex(amz, "returns", &arr) &&
+	    sbx_returns_add(sb, arr, shift, err, sizeof err) < 0) {   /* amzreturns.c */
+		fprintf(stderr, "seed: amazon.%s\n", err);
+		rc = SC_EINVALID;
+		goto done;
 	}
 	json_object_object_get_ex(doc, "netsuite", &ns);
 	if (json_object_object_get_ex(ns, "items", &arr)) {

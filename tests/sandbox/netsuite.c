@@ -6,6 +6,7 @@
  * nstransform.c; journal entries' lines: nsjournal.c. */
 #include "tests/sandbox/sandbox.h"
 #include "connector/error.h"
+#include "tests/sandbox/nsfulfill.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -325,6 +326,7 @@ sbx_netsuite_record_object(struct sbx *sb, const struct sbx_record *r, int expan
 
 	if (o == NULL)
 		o = json_object_new_object();
+	sbx_fulfill_render(r, o);           /* nsfulfill.c: sales order line state */
 	snprintf(href, sizeof href, "http://%s" REC_PREFIX "%s/%" PRId64, sb->host_port, r->type, r->id);
 	json_object_object_add(o, "links", links_self(href));
 	{
@@ -734,6 +736,9 @@ sbx_netsuite_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 		                   "Upsert needs PUT with an external ID in the URL (eid:...).", NULL);
 	else if (strcmp(m, "POST") == 0 && key == NULL)
 		record_write(sb, rq, rp, W_CREATE, type, NULL);
+	else if (strcmp(m, "POST") == 0 && strcmp(type, "salesOrder") == 0 &&
+	         strcmp(target, "itemFulfillment") == 0)
+		sbx_fulfill_transform(sb, rq, rp, key);   /* nsfulfill.c */
 	else if (strcmp(m, "POST") == 0 && target[0] != '\0')
 		sbx_transform_handle(sb, rq, rp, type, key, target);
 	else if (strcmp(m, "PATCH") == 0 && key != NULL && target[0] == '\0')

@@ -6,7 +6,8 @@
  *        now); later pages send nextToken ALONE (the token carries the query)
  *   GET  /reports/2021-06-30/reports/{reportId}    getReport
  *   POST /reports/2021-06-30/reports               createReport: settlement
- *        reports cannot be requested (400 InvalidInput)
+ *        reports cannot be requested (400 InvalidInput); returns reports
+ *        are made by amzreturns.c
  *   GET  /reports/2021-06-30/documents/{id}        getReportDocument ->
  *        {reportDocumentId, url, compressionAlgorithm: "GZIP"}
  *   GET  {url} = /_download/{id}?...               the bytes (feeds.c serves them)
@@ -18,6 +19,7 @@
 #include "tests/sandbox/sandbox.h"
 #include "connector/error.h"
 #include "tests/sandbox/feedproc.h"
+#include "tests/sandbox/amzreturns.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -633,6 +635,7 @@ get_report(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 	pthread_mutex_lock(&sb->lock);
 	r = report_find(sb, id);
 	if (r != NULL) {
+		sbx_returns_advance(sb, r);   /* a requested returns report moves on */
 		rp->status = 200;
 		report_json(&rp->body, r);
 	}
@@ -659,6 +662,8 @@ create_report(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 		/* Settlement reports are made by Amazon on its own schedule. */
 		sbx_reply_amazon_error(rp, 400, "InvalidInput",
 		                       "Request for report type 1118 is not allowed at this time");
+	} else if (sbx_returns_is_type(type)) {
+		sbx_returns_create_report(sb, rq, body, rp);
 	} else {
 		snprintf(msg, sizeof msg, "The sandbox makes no report of type %.80s.", type);
 		sbx_reply_amazon_error(rp, 400, "InvalidInput", msg);

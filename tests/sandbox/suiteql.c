@@ -1,7 +1,7 @@
 /* suiteql.c: a tolerant subset of SuiteQL over the sandbox's store.
  *
  *   SELECT col [AS a] | TO_CHAR(col, 'fmt') [AS a] | * , ...
- *   FROM item | currency | customer | transaction | account [alias]
+ *   FROM item | currency | customer | transaction | account | transactionline [alias]
  *   [WHERE cond [AND cond]...]   cond: col IN ('a', 'b') | col = lit |
  *        col <> lit | col < <= > >= lit | col IS [NOT] NULL
  *        lit: 'text' | number | TO_TIMESTAMP('2026-11-20 08:00:00', 'fmt') | TO_DATE(...)
@@ -13,6 +13,7 @@
 #include "tests/sandbox/sandbox.h"
 #include "connector/error.h"
 #include "tests/sandbox/suiteql.h"
+#include "tests/sandbox/nsfulfill.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -39,6 +40,8 @@ struct ql_ctx {
 	struct ql_query *q;
 	const void *body_of;          /* row whose body is parsed in `body` */
 	json_object *body;
+	struct sbx_tline *tlines;     /* transactionline rows (nsfulfill.c), heap */
+	size_t ntlines;
 };
 
 static const char *
@@ -123,6 +126,11 @@ row_value(struct ql_ctx *c, const void *row, int col, char *out, size_t n)
 			v = NULL;           /* an account without a number: NULL */
 		break;
 	}
+	case T_TRANSACTIONLINE: {
+		const struct sbx_tline *l = row;
+
+		return sbx_fulfill_tline_value(l, name, row_body(c, l->rec), out, n);
+	}
 	case T_CUSTOMER:
 	case T_TRANSACTION: {
 		const struct sbx_record *r = row;
@@ -145,6 +153,8 @@ row_value(struct ql_ctx *c, const void *row, int col, char *out, size_t n)
 				out[i] = (char)tolower((unsigned char)r->type[i]);
 			out[i] = '\0';
 			return 1;
+		} else if (strcmp(name, "status") == 0) {
+			return sbx_fulfill_status(r, row_body(c, r), out, n);
 		} else if (strcmp(name, "total") == 0 || strcmp(name, "foreigntotal") == 0) {
 			v = r->total[0] ? r->total : NULL;
 		} else if (strcmp(name, "tranid") == 0 &&
@@ -350,6 +360,20 @@ candidates(struct ql_ctx *c, const void ***out, size_t *n)
 		for (i = 0; i < sb->naccounts; i++)
 			if (push(&v, &len, &cap, &sb->accounts[i]) < 0)
 				goto nomem;
+	} else if (tab == T_TRANSACTIONLINE) {
+		int closed_only = 0;             /* isclosed = 'T': only orders with line state */
+
+		for (i = 0; i < c->q->ncond; i++)
+			closed_only |= c->q->cond[i].op == OP_EQ &&
+			               strcmp(sbx_ql_tables[c->q->tab].cols[c->q->cond[i].col].name,
+			                      "isclosed") == 0 && strcmp(c->q->cond[i].vals[0], "T") == 0;
+		for (t = 0; t < sb->nrtypes; t++)
+			if (tran_code(sb->rtypes[t]->name) != NULL &&
+			    sbx_fulfill_tlines(sb->rtypes[t], closed_only, &c->tlines, &c->ntlines) < 0)
+				goto nomem;
+		for (i = 0; i < c->ntlines; i++)
+			if (push(&v, &len, &cap, &c->tlines[i]) < 0)
+				goto nomem;
 	} else {
 		for (t = 0; t < sb->nrtypes; t++) {
 			struct sbx_rtype *rt = sb->rtypes[t];
@@ -403,7 +427,7 @@ sbx_suiteql_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 	const char *ls = sbx_params_get(&rq->query, "limit"), *os = sbx_params_get(&rq->query, "offset");
 	const char *prefer = sbx_req_header(rq, "Prefer");
 	struct ql_query q;
-	struct ql_ctx ctx = { sb, &q, NULL, NULL };
+	struct ql_ctx ctx = { sb, &q, NULL, NULL, NULL, 0 };
 	struct ql_row *rows = NULL;
 	const void **cand = NULL;
 	size_t ncand = 0, nrows = 0, i, j, width = 0, end;
@@ -460,6 +484,7 @@ sbx_suiteql_handle(struct sbx *sb, struct sbx_req *rq, struct sbx_reply *rp)
 	}
 	pthread_mutex_unlock(&sb->lock);
 	json_object_put(ctx.body);
+	free(ctx.tlines);
 	free(cand);
 	if (rows == NULL) {
 		sbx_reply_ns_error(rp, 500, "UNEXPECTED_ERROR", "Out of memory.", NULL);

@@ -14,7 +14,7 @@
 
 enum ql_kind { K_STR, K_NUM, K_DATE };
 enum ql_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN, OP_NULL, OP_NOTNULL };
-enum ql_tab { T_ITEM, T_CURRENCY, T_CUSTOMER, T_TRANSACTION, T_ACCOUNT };
+enum ql_tab { T_ITEM, T_CURRENCY, T_CUSTOMER, T_TRANSACTION, T_ACCOUNT, T_TRANSACTIONLINE };
 
 struct ql_col {
 	const char *name;
@@ -46,8 +46,8 @@ struct sbx_ql_table {
 	const struct ql_col *cols;
 };
 
-/* item, currency, customer, transaction, account. */
-extern const struct sbx_ql_table sbx_ql_tables[5];
+/* item, currency, customer, transaction, account, transactionline. */
+extern const struct sbx_ql_table sbx_ql_tables[6];
 
 /* Parse `text` into *q (zeroed first). -1 with a reason in err. */
 int sbx_ql_parse(struct ql_query *q, const char *text, char *err, size_t errn);

@@ -19,7 +19,14 @@ static const struct ql_col cols_transaction[] = {
 	{ "id", K_NUM }, { "tranid", K_STR }, { "type", K_STR }, { "recordtype", K_STR },
 	{ "externalid", K_STR }, { "lastmodifieddate", K_DATE }, { "createddate", K_DATE },
 	{ "trandate", K_STR }, { "entity", K_NUM }, { "currency", K_NUM }, { "total", K_NUM },
-	{ "foreigntotal", K_NUM }, { "memo", K_STR }, { "createdfrom", K_NUM }, { NULL, K_STR } };
+	{ "foreigntotal", K_NUM }, { "memo", K_STR }, { "createdfrom", K_NUM }, { "status", K_STR },
+	{ NULL, K_STR } };
+/* Item lines of transactions (nsfulfill.c): no main lines. */
+static const struct ql_col cols_transactionline[] = {
+	{ "transaction", K_NUM }, { "id", K_NUM }, { "linesequencenumber", K_NUM },
+	{ "item", K_NUM }, { "quantity", K_NUM }, { "quantityshiprecv", K_NUM },
+	{ "isclosed", K_STR }, { "mainline", K_STR }, { "linelastmodifieddate", K_DATE },
+	{ NULL, K_STR } };
 
 static const struct ql_col cols_account[] = {
 	{ "id", K_NUM }, { "acctnumber", K_STR }, { "acctname", K_STR }, { "fullname", K_STR },
@@ -29,6 +36,7 @@ const struct sbx_ql_table sbx_ql_tables[] = {
 	{ "item", T_ITEM, cols_item }, { "currency", T_CURRENCY, cols_currency },
 	{ "customer", T_CUSTOMER, cols_customer }, { "transaction", T_TRANSACTION, cols_transaction },
 	{ "account", T_ACCOUNT, cols_account },
+	{ "transactionline", T_TRANSACTIONLINE, cols_transactionline },
 };
 
 /* ---- lexer ---------------------------------------------------------------- */

@@ -1385,6 +1385,7 @@ fx_open(struct fx *f, const char *extra)
 	         "client_secret = " CLIENT_SECRET "\n"
 	         "refresh_token = " REFRESH_TOKEN "\n"
 	         "marketplace_ids = ATVPDKIKX0DER, A2EUQ1WTGCTBG2\n"
+	         "returns_reports = none\n"   /* returns: test_amazon_returns.c */
 	         "%s",
 	         f->m.port, f->m.port, extra != NULL ? extra : "");
 	if (conf_load_string(&f->conf, text, "test.conf", &f->err) < 0) {

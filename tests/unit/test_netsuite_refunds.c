@@ -614,6 +614,9 @@ rec_cmp(const void *a, const void *b)
 	"'YYYY-MM-DD HH24:MI:SS') AS modified FROM transaction WHERE type IN "          \
 	"('CashRfnd', 'CustCred', 'CustRfnd') AND lastmodifieddate >= TO_TIMESTAMP('"
 #define Q_CHANGES_END "', 'YYYY-MM-DD HH24:MI:SS') ORDER BY lastmodifieddate, id"
+/* the other two queries of the changes stream (test_netsuite_ship.c): no rows here */
+#define Q_SHIP_DELTA "SELECT id, createdfrom, status, TO_CHAR(lastmodifieddate, "
+#define Q_CLOSE_DELTA "SELECT transaction, id, TO_CHAR(linelastmodifieddate, "
 
 static enum MHD_Result
 mock_suiteql(struct MHD_Connection *c, const char *body)
@@ -702,6 +705,9 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 			        code_of(sel[i]->type), eid, cf, sel[i]->modified);
 		}
 		more = offset + limit < nsel;
+	} else if (strncmp(q, Q_SHIP_DELTA, strlen(Q_SHIP_DELTA)) == 0 ||
+	           strncmp(q, Q_CLOSE_DELTA, strlen(Q_CLOSE_DELTA)) == 0) {
+		more = 0;
 	} else {
 		mock_problem("unexpected SuiteQL: %s", q);
 	}
@@ -1441,7 +1447,8 @@ changes_report_new_user_refunds_of_synced_orders_only(void **state)
 	/* the connector's own refund was not even read */
 	assert_int_equal(logged("GET " R "cashRefund/2002"), -1);
 	assert_int_equal(p.more, 0);
-	assert_string_equal(p.cursor, "v1;since=2026-11-22T10:05:00Z");
+	assert_string_equal(p.cursor, "v2;refund=since,2026-11-22T10:05:00Z;"
+	                              "ship=since,2026-11-22T09:00:00Z;close=since,2026-11-22T09:00:00Z");
 	page_free(&p);
 }
 
@@ -1501,7 +1508,8 @@ a_customer_refund_reports_the_credit_memo_it_pays_unless_the_connector_made_it(v
 	assert_null(r->lines[0].sku);
 	assert_int_equal(r->lines[0].qty, 0);
 	assert_int_equal(r->lines[0].comps[0].amount, -500);
-	assert_string_equal(p.cursor, "v1;since=2026-11-22T10:03:00Z");
+	assert_string_equal(p.cursor, "v2;refund=since,2026-11-22T10:03:00Z;"
+	                              "ship=since,2026-11-22T09:30:00Z;close=since,2026-11-22T09:30:00Z");
 	page_free(&p);
 }
 
@@ -1533,7 +1541,8 @@ a_record_that_cannot_be_read_goes_to_bad_and_the_page_goes_on(void **state)
 	assert_string_equal(p.bad[1].id, "2021");
 	assert_string_equal(p.bad[1].err.msg, "NetSuite cashRefund 2021: item line 1: quantity: "
 	                                      "\"1.5\" is not an exact amount at 0 decimals");
-	assert_string_equal(p.cursor, "v1;since=2026-11-22T10:02:00Z");
+	assert_string_equal(p.cursor, "v2;refund=since,2026-11-22T10:02:00Z;"
+	                              "ship=since,2026-11-22T09:30:00Z;close=since,2026-11-22T09:30:00Z");
 	page_free(&p);
 	assert_string_equal(mk.problem, "");
 }
@@ -1563,27 +1572,32 @@ changes_page_through_ties_and_the_cursor_advances(void **state)
 	assert_string_equal(change_refund(&p, 0)->id, "2011");
 	assert_string_equal(change_refund(&p, 1)->id, "2012");
 	assert_int_equal(p.more, 1);
-	assert_string_equal(p.cursor, "v1;after=2026-11-22T10:00:00Z;skip=2");
+	assert_string_equal(p.cursor, "v2;refund=after,2026-11-22T10:00:00Z,2;"
+	                              "ship=done,2026-11-22T09:30:00Z;close=done,2026-11-22T09:30:00Z");
 	page_free(&p);
 
-	assert_int_equal(netsuite_ops.changes_page(fx.ns, "v1;after=2026-11-22T10:00:00Z;skip=2", &p,
-	                                           &err), 0);
+	assert_int_equal(netsuite_ops.changes_page(fx.ns, "v2;refund=after,2026-11-22T10:00:00Z,2;"
+	                                           "ship=done,2026-11-22T09:30:00Z;"
+	                                           "close=done,2026-11-22T09:30:00Z", &p, &err), 0);
 	assert_true(logged("POST /services/rest/query/v1/suiteql?limit=100&offset=2") >= 0);
 	assert_int_equal(p.n, 1);
 	assert_string_equal(change_refund(&p, 0)->id, "2013");
 	assert_int_equal(p.more, 0);
-	assert_string_equal(p.cursor, "v1;since=2026-11-22T11:30:00Z");
+	assert_string_equal(p.cursor, "v2;refund=since,2026-11-22T11:30:00Z;"
+	                              "ship=since,2026-11-22T09:30:00Z;close=since,2026-11-22T09:30:00Z");
 	page_free(&p);
 
 	/* nothing new: the cursor stays */
 	assert_int_equal(netsuite_ops.changes_page(fx.ns, "v1;since=2026-11-22T11:30:00Z", &p, &err), 0);
 	assert_int_equal(p.n, 1);                      /* 2013 again, inside the overlap */
-	assert_string_equal(p.cursor, "v1;since=2026-11-22T11:30:00Z");
+	assert_string_equal(p.cursor, "v2;refund=since,2026-11-22T11:30:00Z;"
+	                              "ship=since,2026-11-22T11:30:00Z;close=since,2026-11-22T11:30:00Z");
 	page_free(&p);
 	mk.page_max = 0;
 	assert_int_equal(netsuite_ops.changes_page(fx.ns, "v1;since=2026-11-23T00:00:00Z", &p, &err), 0);
 	assert_int_equal(p.n, 0);
-	assert_string_equal(p.cursor, "v1;since=2026-11-23T00:00:00Z");
+	assert_string_equal(p.cursor, "v2;refund=since,2026-11-23T00:00:00Z;"
+	                              "ship=since,2026-11-23T00:00:00Z;close=since,2026-11-23T00:00:00Z");
 	page_free(&p);
 	assert_int_equal(netsuite_ops.changes_page(fx.ns, "v9;whatever", &p, &err), SC_EMALFORMED);
 	assert_string_equal(mk.problem, "");
