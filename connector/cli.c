@@ -259,8 +259,20 @@ struct status_q {
 	struct failure rfail[64];
 	int rhas_f[64];
 	size_t nrefunds;
+	struct binding ships[32];       /* shipments and cancellations sent back */
+	size_t nships;
 	struct state_txn *t;
 };
+
+static int
+status_ship(const struct binding *b, void *ud)
+{
+	struct status_q *q = ud;
+
+	if (strcmp(b->order_id, q->id) == 0 && q->nships < 32)
+		q->ships[q->nships++] = *b;
+	return 0;
+}
 
 static int
 status_refund(const struct binding *b, void *ud)
@@ -291,7 +303,9 @@ status_fn(struct state_txn *t, void *ud)
 		return rc;
 	q->has_f = rc == 1;
 	q->t = t;
-	return state_binding_each(t, KIND_REFUND, status_refund, q);
+	if ((rc = state_binding_each(t, KIND_REFUND, status_refund, q)) < 0)
+		return rc;
+	return state_binding_each(t, KIND_FULFILLMENT, status_ship, q);
 }
 
 static const char *
@@ -387,6 +401,19 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 				json_object_array_add(arr, r);
 			}
 			json_object_object_add(j, "refunds", arr);
+			arr = json_object_new_array();
+			for (k = 0; k < q.nships; k++) {
+				json_object *r = json_object_new_object();
+				const struct binding *sb = &q.ships[k];
+
+				json_object_object_add(r, "type", json_object_new_string(sb->erp_type));
+				json_object_object_add(r, "erp_id", json_object_new_string(sb->erp_id));
+				json_object_object_add(r, "status",
+				    json_object_new_string(binding_status_name(sb->status)));
+				json_object_object_add(r, "detail", json_object_new_string(sb->detail));
+				json_object_array_add(arr, r);
+			}
+			json_object_object_add(j, "shipments", arr);
 		}
 		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
 		                                             JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -437,6 +464,10 @@ cmd_status(const struct cli *a, const struct conf *c, struct sc_error *err)
 				printf("    failure: %s%s%s\n", q.rfail[k].message,
 				       q.rfail[k].remote[0] ? " | remote: " : "", q.rfail[k].remote);
 		}
+		for (k = 0; k < q.nships; k++)
+			printf("  %s %s (ERP record %s) to the marketplace: %s: %s\n",
+			       q.ships[k].erp_type, q.ships[k].id, q.ships[k].erp_id,
+			       binding_status_name(q.ships[k].status), q.ships[k].detail);
 	}
 	return 0;
 }

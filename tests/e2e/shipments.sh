@@ -98,6 +98,9 @@ check "with only the lines still open: SKU-0001 x1 and SKU-0002 x1, FedEx" pytho
 import json,sys; s=[x for x in json.loads(sys.argv[1]) if x['orderId']==sys.argv[2]][1]['body']['packageDetail']
 got=sorted((i['orderItemId'],i['quantity']) for i in s['orderItems'])
 sys.exit(not (got==sorted([(sys.argv[3],1),(sys.argv[4],1)]) and s['carrierCode']=='FedEx'))" "$body" $S1 "$(item_id $S1 SKU-0001)" "$(item_id $S1 SKU-0002)"
+run_connector sout scode -c "$conf" status $S1
+echo "$sout" | grep "to the marketplace"
+check "status lists both shipments as synced" [ "$(grep -c "^  shipment .*: synced: confirmed" <<<"$sout")" = 2 ]
 check "Amazon now shows the order shipped" [ "$(curl -sf "$SANDBOX_URL/_sandbox/amazon/orders/$S1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["fulfillment"]["fulfillmentStatus"])')" = SHIPPED ]
 
 echo "== a cancellation before shipment"
