@@ -42,7 +42,9 @@
 #include "connector/error.h"
 #include "connector/model.h"
 
-#define ADAPTER_OPS_VERSION 2   /* 2: refund_reasons, order_types, refund_paths */
+/* 2: refund_reasons, order_types, refund_paths;
+ * 3: erp_ops.settlement_by_order (settlement postings with a line per order) */
+#define ADAPTER_OPS_VERSION 3
 
 struct http_client;
 
@@ -212,9 +214,11 @@ void erp_change_free(void *change);
 /* One line of a settlement posting. amount > 0 debit, < 0 credit; the lines
  * of one posting sum to zero. */
 struct journal_line {
-	const char *account;              /* ERP account (id or number, as conf says) */
+	const char *account;              /* ERP account (id or number, as conf says);
+	                                   * NULL on "order" lines: the ERP decides */
 	int64_t amount;
-	const char *category;             /* charges, refunds, fees, adjustments, bank */
+	const char *category;             /* charges, refunds, fees, adjustments, bank;
+	                                   * "order" (settlement_by_order only) */
 	const char *memo;
 	const char *order_id;             /* marketplace order id, or NULL */
 	const struct erp_ref *order_ref;  /* the order's ERP record, or NULL */
@@ -281,6 +285,31 @@ struct erp_ops {
 	 * "cashSale>cashRefund", "invoice>creditMemo": a mapping rule asking
 	 * for any other pair is refused when the mapping is loaded. */
 	const char *const *refund_paths;
+
+	/* (3) The shape of the settlement_post posting.
+	 * 0: per category only: the bank line (category "bank", amount = the
+	 *    deposit), then one line per (category, account) of the account map
+	 *    with the sum of its rows, order rows included (a journal entry).
+	 * 1: per order, besides per category: every row of an order (transaction
+	 *    type Order or Refund, an order id) whose category is charges or
+	 *    refunds goes onto its order's line instead of its category line:
+	 *    one line per order with those rows summed (category "order",
+	 *    amount = minus their sum like every journal amount, so what the
+	 *    buyer paid is a credit; order_id set, order_ref = the order's ERP
+	 *    record from its binding (type, id, external id), account NULL: the
+	 *    ERP decides, e.g. the buyer's receivable). Everything that is not
+	 *    an order's charges or refunds (fees, the fee rows of orders
+	 *    included, other transactions, reserves, adjustments) stays on its
+	 *    category lines, which carry what is left of them. Order: the bank
+	 *    line, the order lines in the order the report first names each
+	 *    order, then the category lines.
+	 *    Lines of amount zero (an order refunded in full within the same
+	 *    settlement, a category emptied by its orders) are left out. The
+	 *    lines still sum to zero to the cent and the bank line is still the
+	 *    deposit; the engine checks it and never posts otherwise.
+	 * Only settlement_post reads it; NetSuite leaves it 0, Tryton sets 1
+	 * (an account.statement line per order, paying the order's invoice). */
+	int settlement_by_order;
 };
 
 /* ---- registry (registry.c) ---------------------------------------------- */

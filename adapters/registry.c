@@ -7,6 +7,7 @@
 
 extern const struct marketplace_ops amazon_ops;
 extern const struct erp_ops netsuite_ops;
+extern const struct erp_ops tryton_ops;
 
 const struct marketplace_ops *const adapter_marketplaces[] = {
 	&amazon_ops,
@@ -15,6 +16,7 @@ const struct marketplace_ops *const adapter_marketplaces[] = {
 
 const struct erp_ops *const adapter_erps[] = {
 	&netsuite_ops,
+	&tryton_ops,
 	NULL
 };
 

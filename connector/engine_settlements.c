@@ -11,7 +11,11 @@
  *    soon as they are all synced;
  *  - otherwise reconciled, and posted as one ERP journal under
  *    "{prefix}-STL-{settlementId}" (an upsert: posting twice is impossible),
- *    behind an intent like every ERP write.
+ *    behind an intent like every ERP write. An ERP that asks for a line per
+ *    order (erp_ops.settlement_by_order: a statement whose lines pay each
+ *    order's invoice) gets them from a third streaming pass over the file
+ *    (mapping/reconcile_orders.h), each order's ERP record from its binding;
+ *    the lines are checked to balance to the cent before anything is posted.
  * Raw report files are kept under STATE_DIR/reports/ (Amazon deletes them
  * after 90 days), so a waiting settlement is re-read from its own file.
  */
@@ -19,6 +23,7 @@
 #include "connector/log.h"
 #include "connector/money.h"
 #include "connector/timeutil.h"
+#include "mapping/reconcile_orders.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -265,6 +270,88 @@ fail:
 	return rc;
 }
 
+/* ---- per-order lines (erp_ops.settlement_by_order) ---------------------- */
+
+/* A third streaming pass over the report, only for an ERP that wants a line
+ * per order (adapter.h), made by mapping/reconcile_orders.h: memory follows
+ * the number of distinct orders of the settlement (plus the map's
+ * accounts), never the number of rows. Each order's ERP record comes from
+ * its binding, read inside the pass's read transaction (no network call in
+ * it). */
+struct order_lines_run {
+	const struct marketplace_ops *mkt;
+	const char *path;
+	struct reconcile_orders *o;
+	struct state_txn *t;
+	struct sc_error *err;
+};
+
+static int
+binding_ref(void *ud, const char *order_id, struct erp_ref *out, struct sc_error *err)
+{
+	struct order_lines_run *r = ud;
+	struct binding b;
+	int rc;
+
+	if ((rc = state_binding_get(r->t, KIND_ORDER, order_id, &b)) < 0)
+		return sc_error_set(err, rc, "order %.128s: cannot read its binding", order_id);
+	if (rc == 0 || b.erp_id[0] == '\0')
+		return 0;
+	state_strlcpy(out->type, b.erp_type, sizeof(out->type));
+	state_strlcpy(out->id, b.erp_id, sizeof(out->id));
+	state_strlcpy(out->external_id, b.external_id, sizeof(out->external_id));
+	return 1;
+}
+
+static int
+lines_row(void *ud, const struct settlement_line *l)
+{
+	struct order_lines_run *r = ud;
+
+	return reconcile_orders_row(r->o, l, r->err);
+}
+
+static int
+lines_fn(struct state_txn *t, void *ud)
+{
+	struct order_lines_run *r = ud;
+	struct settlement_sink sink = { scan_header, lines_row, r };
+
+	r->t = t;
+	return r->mkt->settlement_parse(r->path, &sink, r->err);
+}
+
+/* Replace *lines (reconcile_journal's) with the lines per order; *orders
+ * owns what they point to (reconcile_orders_free after posting). */
+static int
+stl_lines_by_order(struct engine *e, const struct settlement_state *s,
+                   const struct settlement_header *h, struct journal_line **lines, size_t *n,
+                   struct reconcile_orders **orders, struct sc_error *err)
+{
+	struct order_lines_run run;
+	struct journal_line *v = NULL;
+	size_t nv = 0;
+	int rc;
+
+	if (s->raw_path[0] == '\0')
+		return sc_error_set(err, SC_EINVALID, "settlement %s: no report file to read the "
+		                    "orders from", s->id);
+	if ((rc = reconcile_orders_new(orders, e->accounts, h, binding_ref, &run, err)) < 0)
+		return rc;
+	memset(&run, 0, sizeof(run));
+	run.mkt = e->mkt;
+	run.path = s->raw_path;
+	run.o = *orders;
+	run.err = err;
+	if ((rc = state_read(e->st, lines_fn, &run, err)) < 0 ||
+	    (rc = reconcile_orders_lines(*orders, *lines, *n, &v, &nv, err)) < 0)
+		return rc;
+	free(*lines);
+	*lines = v;
+	*n = nv;
+	return 0;
+}
+
 /* ---- posting ------------------------------------------------------------ */
 
 struct stl_put {
@@ -343,6 +430,7 @@ engine_settlement_post(struct engine *e, struct settlement_state *s, struct reco
                        struct sc_error *err)
 {
 	struct journal_line *lines = NULL;
+	struct reconcile_orders *orders = NULL;
 	struct settlement_posting post;
 	struct settlement_header h;
 	struct intent in;
@@ -355,12 +443,6 @@ engine_settlement_post(struct engine *e, struct settlement_state *s, struct reco
 
 	if (e->erp->settlement_post == NULL || !(e->erp->caps & ERP_CAP_SETTLEMENTS))
 		return sc_error_set(err, SC_ENOTSUP, "%s cannot post settlements", e->erp->name);
-	sc_error_clear(&perr);
-	if ((rc = reconcile_journal(rec, &lines, &n, &perr)) < 0) {
-		s->status = SETTLEMENT_ERROR;
-		state_strlcpy(s->message, perr.msg, sizeof(s->message));
-		return engine_settlement_store(e, s, err);
-	}
 	memset(&h, 0, sizeof(h));
 	state_strlcpy(h.id, s->id, sizeof(h.id));
 	h.start = s->start;
@@ -369,6 +451,16 @@ engine_settlement_post(struct engine *e, struct settlement_state *s, struct reco
 	h.total = s->total;
 	state_strlcpy(h.currency, s->currency, sizeof(h.currency));
 	h.exponent = s->exponent;
+	sc_error_clear(&perr);
+	if ((rc = reconcile_journal(rec, &lines, &n, &perr)) < 0 ||
+	    (e->erp->settlement_by_order &&
+	     (rc = stl_lines_by_order(e, s, &h, &lines, &n, &orders, &perr)) < 0)) {
+		free(lines);
+		reconcile_orders_free(orders);
+		s->status = SETTLEMENT_ERROR;
+		state_strlcpy(s->message, perr.msg, sizeof(s->message));
+		return engine_settlement_store(e, s, err);
+	}
 	time_format_date(d1, s->start);
 	time_format_date(d2, s->end);
 	time_format_date(d3, s->deposit);
@@ -415,6 +507,7 @@ engine_settlement_post(struct engine *e, struct settlement_state *s, struct reco
 	rc = state_write(e->st, stl_put_fn, &put, err);
 done:
 	free(lines);
+	reconcile_orders_free(orders);
 	return rc;
 }
 

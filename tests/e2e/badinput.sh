@@ -36,7 +36,7 @@ expect_refusal "a world-readable secret" "$WORK/readable.conf" "mode 0644 lets g
 check "the refusal does not print the secret" bash -c "! '$BUILD/bin/connector' -c '$WORK/readable.conf' sync 2>&1 | grep -qF -- '$SANDBOX_LWA_CLIENT_SECRET'"
 
 sed 's/^type = netsuite/type = netsweet/' "$good" > "$WORK/adapter.conf"
-expect_refusal "an unknown adapter" "$WORK/adapter.conf" "unknown ERP \`netsweet\` (known: netsuite)" yes
+expect_refusal "an unknown adapter" "$WORK/adapter.conf" "unknown ERP \`netsweet\` (known: netsuite, tryton)" yes
 
 sed 's|^endpoint = .*|endpoint = http://127.0.0.1:9|; s|^token_url = .*|token_url = http://127.0.0.1:9/auth/o2/token|' "$good" > "$WORK/unreachable.conf"
 printf '\n' >> "$WORK/unreachable.conf"

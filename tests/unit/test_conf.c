@@ -83,7 +83,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown section", "[erpp]\nx = 1\n", NULL, NULL,
 	  "t.conf:18: unknown section [erpp]" },
 	{ "unknown adapter", NULL, "type = netsuite", "type = netsuit",
-	  "t.conf:10: [erp] type: unknown ERP `netsuit` (known: netsuite)" },
+	  "t.conf:10: [erp] type: unknown ERP `netsuit` (known: netsuite, tryton)" },
 	{ "missing type", NULL, "type = amazon\n", "",
 	  "t.conf:3: [marketplace] needs `type = NAME`" },
 	{ "missing required key", NULL, "client_id = cid\n", "",

@@ -1,0 +1,394 @@
+/*
+ * changes.c: the changes_page slot: customer credit notes people made in
+ * Tryton (the credit wizard, or by hand) for sales the connector made, so
+ * the engine can send them to the marketplace as refunds. Fulfillments and
+ * cancellations are not reported (Tryton shipments are not read yet).
+ *
+ * Poll: account.invoice search [type = out, total_amount < 0, state in
+ * (posted, paid), id > AFTER, (create_date >= SINCE or write_date >=
+ * SINCE)] ordered by id, TRYTON_CHANGES_PAGE per page. Cursor
+ * "v1;since=<ISO>" starts a poll at since minus TRYTON_OVERLAP (a credit
+ * note saved just before the last poll may commit after it);
+ * "v1;since=<ISO>;after=<id>;until=<ISO>" continues one (ids above `after`;
+ * `until` is when the poll began and becomes the next poll's since). The
+ * first run (no cursor) looks back TRYTON_FIRST_LOOKBACK (a day). Tryton
+ * stores create_date and write_date as naive UTC. Re-reads are the engine's
+ * to dedupe by the record's id.
+ *
+ * Each credit note: those whose reference is one of the connector's own
+ * ("<PREFIX>-RFD-...") are never reported. The others are traced line by
+ * line: the line's origin (an invoice line, as the credit wizard sets it)
+ * -> that line's origin (a sale line) -> its sale, whose reference is the
+ * marketplace order id and whose party code "<PREFIX>-CUS-..." says the
+ * connector made it; a credit note that leads to no such sale is not ours
+ * and is skipped.
+ *
+ * struct refund: source SIDE_ERP, id = the invoice id, order_id = the
+ * sale's reference, erp_type "creditNote", erp_external_id = its reference
+ * (or NULL), currency from the invoice (ISO decimals), posted =
+ * invoice_date. Lines: a line on a configured charge product becomes the
+ * component Shipping / Promotion / Tax / GiftWrap / Other of the first item
+ * line (or of a line without SKU when there is none); any other product is
+ * a refund line with sku = the product's code, qty = -quantity, and
+ * Principal = the line's amount (negative: components are signed as money
+ * leaves the seller). A credit note that cannot be read or traced goes to
+ * page->bad; a failed search fails the page (the cursor stays).
+ */
+#include "adapters/tryton/tryton_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connector/model.h"
+#include "connector/money.h"
+#include "connector/timeutil.h"
+
+#define TRYTON_CHANGES_PAGE 50
+
+static const char *const charge_components[TRYTON_CH_COUNT] = {
+	"Shipping", "Promotion", "Tax", "GiftWrap", "Other"
+};
+
+/* "<ISO>" at p up to ';' or the end into *out; the rest after it. */
+static int
+iso_at(const char *p, int64_t *out, const char **rest)
+{
+	size_t len = strcspn(p, ";");
+
+	if (len == 0 || time_parse_iso8601(out, p, len) < 0)
+		return -1;
+	*rest = p + len;
+	return 0;
+}
+
+int
+tryton__cursor_parse(struct tryton_cursor *out, const char *cursor, int64_t now,
+                     struct sc_error *err)
+{
+	const char *p = NULL;
+	char *end = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->poll_start = now;
+	if (cursor == NULL || cursor[0] == '\0') {
+		out->since = now - TRYTON_FIRST_LOOKBACK;
+		return 0;
+	}
+	if (strncmp(cursor, "v1;since=", 9) == 0 && iso_at(cursor + 9, &out->since, &p) == 0) {
+		if (*p == '\0') {
+			out->since -= TRYTON_OVERLAP;
+			return 0;
+		}
+		if (strncmp(p, ";after=", 7) == 0 && p[7] >= '0' && p[7] <= '9') {
+			errno = 0;
+			out->after = strtoll(p + 7, &end, 10);
+			if (errno == 0 && strncmp(end, ";until=", 7) == 0 &&
+			    iso_at(end + 7, &out->poll_start, &p) == 0 && *p == '\0')
+				return 0;
+		}
+	}
+	memset(out, 0, sizeof(*out));
+	return sc_error_set(err, SC_EMALFORMED,
+	                    "Tryton changes cursor \"%.100s\" is not one this adapter wrote", cursor);
+}
+
+int
+tryton__cursor_format(char *out, size_t n, const struct tryton_cursor *c)
+{
+	char since[21], until[21];
+	int w;
+
+	time_format_iso8601(since, c->since);
+	time_format_iso8601(until, c->poll_start);
+	if (c->after > 0)
+		w = snprintf(out, n, "v1;since=%s;after=%lld;until=%s", since, (long long)c->after,
+		             until);
+	else
+		w = snprintf(out, n, "v1;since=%s", since);
+	return w < 0 || (size_t)w >= n ? SC_ENOSPACE : 0;
+}
+
+/* read model/id fields: 1 and *rec (borrowed from *hold, owned), 0 when the
+ * record is gone, <0 error. */
+static int
+read_one(struct tryton *t, const char *model, int64_t id, const char *fields, json_object **hold,
+         json_object **rec, struct sc_error *err)
+{
+	int rc;
+
+	*hold = NULL;
+	*rec = NULL;
+	if ((rc = tryton__read(t, model, &id, 1, fields, hold, err)) == SC_ENOTFOUND) {
+		sc_error_clear(err);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	*rec = json_object_array_get_idx(*hold, 0);
+	return 1;
+}
+
+/* "model,id" -> id when model matches. */
+static int64_t
+ref_id(json_object *v, const char *model)
+{
+	const char *s = v != NULL && json_object_is_type(v, json_type_string)
+	                    ? json_object_get_string(v) : NULL;
+	size_t m = strlen(model);
+	char *end = NULL;
+	long long id;
+
+	if (s == NULL || strncmp(s, model, m) != 0 || s[m] != ',')
+		return 0;
+	id = strtoll(s + m + 1, &end, 10);
+	return *end == '\0' && id > 0 ? id : 0;
+}
+
+/* The marketplace order id of the sale a credit line leads to: 1 and *order
+ * (heap), 0 when it leads to none the connector made, <0 error. */
+static int
+trace_line(struct tryton *t, json_object *line, char **order, struct sc_error *err)
+{
+	json_object *h[4] = { NULL, NULL, NULL, NULL }, *rec = NULL;
+	int64_t inv_line, sale_line, sale = 0, party = 0;
+	const char *ref = NULL, *code, *rest = NULL;
+	size_t plen = 0, i;
+	int rc;
+
+	*order = NULL;
+	if ((inv_line = ref_id(tryton__member(line, "origin"), "account.invoice.line")) == 0)
+		return 0;
+	if ((rc = read_one(t, "account.invoice.line", inv_line, "[\"origin\"]", &h[0], &rec,
+	                   err)) <= 0 ||
+	    (sale_line = ref_id(tryton__member(rec, "origin"), "sale.line")) == 0 ||
+	    (rc = read_one(t, "sale.line", sale_line, "[\"sale\"]", &h[1], &rec, err)) <= 0 ||
+	    tryton__get_id(tryton__member(rec, "sale"), &sale, "sale", NULL) != 1 ||
+	    (rc = read_one(t, "sale.sale", sale, "[\"reference\",\"party\"]", &h[2], &rec,
+	                   err)) <= 0 ||
+	    (ref = tryton__get_str(rec, "reference")) == NULL ||
+	    tryton__get_id(tryton__member(rec, "party"), &party, "party", NULL) != 1 ||
+	    (rc = read_one(t, "party.party", party, "[\"code\"]", &h[3], &rec, err)) <= 0 ||
+	    (code = tryton__get_str(rec, "code")) == NULL ||
+	    !tryton__eid_split(code, "-CUS-", &rest, &plen)) {
+		rc = rc < 0 ? rc : 0;
+		goto done;
+	}
+	rc = (*order = strdup(ref)) != NULL ? 1 : sc_error_set(err, SC_ENOMEM, "out of memory");
+done:
+	for (i = 0; i < 4; i++)
+		json_object_put(h[i]);
+	return rc;
+}
+
+static int
+comp_add(struct refund_line *l, const char *type, int64_t amount)
+{
+	struct refund_component *c = realloc(l->comps, (l->ncomps + 1) * sizeof(*c));
+
+	if (c == NULL)
+		return SC_ENOMEM;
+	l->comps = c;
+	memset(&c[l->ncomps], 0, sizeof(c[0]));
+	snprintf(c[l->ncomps].type, sizeof(c[0].type), "%s", type);
+	c[l->ncomps++].amount = amount;
+	return 0;
+}
+
+/* The refund of one credit note (its record `inv`); 0 and *out, 1 when not
+ * ours, <0 error (err says why). */
+static int
+credit_refund(struct tryton *t, json_object *inv, struct refund **out, struct sc_error *err)
+{
+	json_object *lines = NULL, *cur = NULL, *lv;
+	struct refund *r = NULL;
+	int64_t id = 0, cid = 0, *lids = NULL, posted = 0;
+	const char *ref = tryton__get_str(inv, "reference"), *code, *rest = NULL;
+	size_t plen = 0, nl, i, c;
+	int rc = 1, exp;
+	char *order = NULL;
+
+	*out = NULL;
+	if (ref != NULL && tryton__eid_split(ref, "-RFD-", &rest, &plen))
+		return 1;                     /* the connector's own */
+	tryton__get_id(tryton__member(inv, "id"), &id, "id", NULL);
+	lv = tryton__member(inv, "lines");
+	nl = lv != NULL && json_object_is_type(lv, json_type_array) ? json_object_array_length(lv) : 0;
+	if (nl == 0 || (lids = calloc(nl, sizeof(*lids))) == NULL)
+		goto done;
+	for (i = 0; i < nl; i++)
+		tryton__get_id(json_object_array_get_idx(lv, i), &lids[i], "line", NULL);
+	if ((rc = tryton__read(t, "account.invoice.line", lids, nl,
+	                       "[\"product\",\"quantity\",\"amount\",\"origin\",\"product.code\"]",
+	                       &lines, err)) < 0)
+		goto done;
+	for (i = 0; i < nl && order == NULL; i++)
+		if ((rc = trace_line(t, json_object_array_get_idx(lines, i), &order, err)) < 0)
+			goto done;
+	rc = 1;
+	if (order == NULL)
+		goto done;
+	if (tryton__get_id(tryton__member(inv, "currency"), &cid, "currency", err) != 1 ||
+	    (rc = tryton__read(t, "currency.currency", &cid, 1, "[\"code\"]", &cur, err)) < 0 ||
+	    (code = tryton__get_str(json_object_array_get_idx(cur, 0), "code")) == NULL ||
+	    (exp = money_exponent(code)) < 0) {
+		rc = sc_error_set(err, SC_EINVALID, "credit note %lld: a currency with no ISO code",
+		                  (long long)id);
+		goto done;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL || (r->lines = calloc(nl + 1, sizeof(*r->lines))) == NULL)
+		goto nomem;
+	r->source = SIDE_ERP;
+	r->kind = REFUND_KIND_REFUND;
+	r->order_id = order;
+	order = NULL;
+	snprintf(r->currency, sizeof(r->currency), "%s", code);
+	r->exponent = exp;
+	if ((rc = tryton__get_date(tryton__member(inv, "invoice_date"), &posted, "invoice_date",
+	                           err)) < 0)
+		goto done;
+	r->posted = posted;
+	if ((r->id = malloc(24)) == NULL || (r->erp_type = strdup("creditNote")) == NULL ||
+	    (ref != NULL && (r->erp_external_id = strdup(ref)) == NULL))
+		goto nomem;
+	snprintf(r->id, 24, "%lld", (long long)id);
+	for (i = 0; i < nl; i++) {         /* item lines first */
+		json_object *l = json_object_array_get_idx(lines, i);
+		const char *pcode = tryton__get_str(tryton__member(l, "product."), "code");
+		int64_t qty = 0, amount = 0;
+		int charge = 0;
+
+		for (c = 0; pcode != NULL && c < TRYTON_CH_COUNT; c++)
+			charge |= t->charge_products[c] != NULL && strcmp(t->charge_products[c], pcode) == 0;
+		if (charge)
+			continue;
+		if ((rc = tryton__get_qty(tryton__member(l, "quantity"), &qty, "quantity", err)) < 0 ||
+		    (rc = tryton__get_decimal(tryton__member(l, "amount"), exp, &amount, "amount",
+		                              err)) < 0)
+			goto done;
+		if (pcode != NULL && (r->lines[r->nlines].sku = strdup(pcode)) == NULL)
+			goto nomem;
+		r->lines[r->nlines].qty = -qty;
+		if (comp_add(&r->lines[r->nlines++], "Principal", amount) < 0)
+			goto nomem;
+	}
+	for (i = 0; i < nl; i++) {         /* then the charges onto the first line */
+		json_object *l = json_object_array_get_idx(lines, i);
+		const char *pcode = tryton__get_str(tryton__member(l, "product."), "code");
+		int64_t amount = 0;
+
+		for (c = 0; pcode != NULL && c < TRYTON_CH_COUNT; c++)
+			if (t->charge_products[c] != NULL && strcmp(t->charge_products[c], pcode) == 0)
+				break;
+		if (pcode == NULL || c == TRYTON_CH_COUNT)
+			continue;
+		if ((rc = tryton__get_decimal(tryton__member(l, "amount"), exp, &amount, "amount",
+		                              err)) < 0)
+			goto done;
+		if (r->nlines == 0)
+			r->nlines = 1;
+		if (comp_add(&r->lines[0], charge_components[c], amount) < 0)
+			goto nomem;
+	}
+	*out = r;
+	r = NULL;
+	rc = 0;
+	goto done;
+nomem:
+	rc = sc_error_set(err, SC_ENOMEM, "out of memory");
+done:
+	refund_free(r);
+	free(order);
+	free(lids);
+	json_object_put(lines);
+	json_object_put(cur);
+	return rc;
+}
+
+static int
+page_add_refund(struct page *out, struct refund *r, struct sc_error *err)
+{
+	struct erp_change *ch = calloc(1, sizeof(*ch));
+
+	if (ch == NULL) {
+		refund_free(r);
+		return sc_error_set(err, SC_ENOMEM, "out of memory");
+	}
+	ch->kind = ERP_CHANGE_REFUND;
+	ch->refund = r;
+	if (page_add(out, ch) < 0)
+		return sc_error_set(err, SC_ENOMEM, "out of memory");
+	return 0;
+}
+
+int
+tryton__changes_page(void *self, const char *cursor, struct page *out, struct sc_error *err)
+{
+	struct tryton *t = self;
+	struct tryton_cursor c;
+	json_object *invs = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+	struct buf d;
+	int rc;
+
+	buf_init(&d, 0);
+	if ((rc = tryton__cursor_parse(&c, cursor, time_now(), err)) < 0)
+		return rc;
+	out->item_free = erp_change_free;
+	if ((rc = buf_printf(&d, "[[\"type\",\"=\",\"out\"],[\"state\",\"in\",[\"posted\",\"paid\"]],"
+	                     "[\"total_amount\",\"<\",{\"__class__\":\"Decimal\",\"decimal\":\"0\"}],"
+	                     "[\"id\",\">\",%lld],[\"OR\",[\"create_date\",\">=\",",
+	                     (long long)c.after)) < 0 ||
+	    (rc = tryton__put_datetime(&d, c.since)) < 0 ||
+	    (rc = buf_puts(&d, "],[\"write_date\",\">=\",")) < 0 ||
+	    (rc = tryton__put_datetime(&d, c.since)) < 0 || (rc = buf_puts(&d, "]]]")) < 0) {
+		rc = sc_error_set(err, rc, "out of memory");
+		goto done;
+	}
+	if ((rc = tryton__search(t, "account.invoice", buf_cstr(&d), TRYTON_CHANGES_PAGE, &ids, &n,
+	                         err)) < 0 ||
+	    (n > 0 && (rc = tryton__read(t, "account.invoice", ids, n,
+	                                 "[\"reference\",\"currency\",\"invoice_date\",\"lines\"]",
+	                                 &invs, err)) < 0)) {
+		sc_error_prefix(err, "Tryton credit notes");
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		struct refund *r = NULL;
+		struct sc_error e;
+		char idtxt[32];
+
+		sc_error_clear(&e);
+		rc = credit_refund(t, json_object_array_get_idx(invs, i), &r, &e);
+		if (rc < 0 && (sc_code_is_transient(rc) || rc == SC_EAUTH)) {
+			*err = e;
+			goto done;
+		}
+		if (rc < 0) {
+			snprintf(idtxt, sizeof(idtxt), "%lld", (long long)ids[i]);
+			if ((rc = page_add_bad(out, idtxt, &e)) < 0) {
+				rc = sc_error_set(err, SC_ENOMEM, "out of memory");
+				goto done;
+			}
+		} else if (rc == 0 && (rc = page_add_refund(out, r, err)) < 0) {
+			goto done;
+		}
+	}
+	if (n == TRYTON_CHANGES_PAGE) {
+		c.after = ids[n - 1];
+		out->more = 1;
+	} else {
+		c.since = c.poll_start;
+		c.after = 0;
+		out->more = 0;
+	}
+	rc = tryton__cursor_format(out->cursor, sizeof(out->cursor), &c) < 0
+	         ? sc_error_set(err, SC_ENOSPACE, "cursor too long") : 0;
+done:
+	json_object_put(invs);
+	free(ids);
+	buf_free(&d);
+	return rc;
+}
