@@ -4,8 +4,9 @@
 # a SKU NetSuite does not know, two refunds; a NetSuite account), then shows a
 # day in the life: sync (orders, refunds as the example rules say, and a
 # settlement report reconciled to the cent and posted as a journal), see
-# what failed and why, map the SKU, sync again, a run with nothing to do, one
-# order's status with its refund. Stops the sandbox at the end.
+# what failed and why, map the SKU and replay that order, a run with nothing
+# to do, a shipment entered in NetSuite confirmed to Amazon, one order's
+# status with its refund. Stops the sandbox at the end.
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 source "$(dirname "$0")/sandbox_env.sh"
@@ -25,12 +26,20 @@ echo
 echo "== connector failures"
 connector failures
 echo
-echo "== NetSuite now holds $(sandbox_count salesOrder) sales orders; mapping the SKU and syncing again"
+bad=$(sandbox_seed_value amazon.orders.2.orderId)
+echo "== NetSuite now holds $(sandbox_count salesOrder) sales orders; mapping the SKU and replaying the order"
 printf '\n[sku_map]\nSKU-UNMAPPED-1 = SKU-0001\n' >> "$conf"
-connector sync
+connector replay --order "$bad"
 echo
 echo "== connector sync (nothing changed on Amazon since)"
 connector sync
+echo
+merchant=$(sandbox_seed_value amazon.orders.1.orderId)
+echo "== the warehouse ships order $merchant in NetSuite (UPS, tracking 1Z999AA10123456784); connector sync"
+curl -sf -X POST "$SANDBOX_URL/_sandbox/netsuite/fulfillment" \
+  -d "{\"order\":\"$merchant\",\"shipMethod\":\"UPS Ground\",\"tracking\":\"1Z999AA10123456784\"}" > /dev/null
+connector sync
+echo "   Amazon received $(curl -sf "$SANDBOX_URL/_sandbox/amazon/shipments" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') shipment confirmation(s)"
 echo
 order=$(sandbox_seed_value amazon.orders.0.orderId 2>/dev/null || true)
 [ -n "$order" ] || order=$(curl -sf "$SANDBOX_URL/_sandbox/netsuite/records/salesOrder" |
