@@ -10,17 +10,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
-
-#include <microhttpd.h>
 
 #include "adapters/adapter.h"
 #include "adapters/amazon/amazon_int.h"
@@ -29,6 +23,7 @@
 #include "connector/jsonutil.h"
 #include "connector/log.h"
 #include "connector/timeutil.h"
+#include "tests/unit/mock_http.h"
 
 #define CLIENT_ID "amzn1.application-oa2-client.test"
 #define CLIENT_SECRET "SECRET-cs-7f3a9b"
@@ -39,31 +34,7 @@
 static char *
 data_read(const char *name, size_t *len)
 {
-	const char *dir = getenv("SC_TESTDATA");
-	char path[1024];
-	FILE *f;
-	char *buf = NULL;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/amazon/%s", dir ? dir : "tests/data", name);
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		fprintf(stderr, "cannot open %s\n", path);
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[n] = '\0';
-			if (len != NULL)
-				*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
+	return mock_data_read("SC_TESTDATA", "amazon", name, len);
 }
 
 static int
@@ -638,245 +609,111 @@ cursor_too_long_for_the_engine_is_an_error(void **state)
 
 #define MAX_REQ 32
 
-struct req {
-	char *uri;          /* raw, query included */
-	char *body;
-	size_t len;
-	int started;
+static const char *const lwa_form[] = {
+	"grant_type", "refresh_token", "refresh_token", REFRESH_TOKEN,
+	"client_id", CLIENT_ID, "client_secret", CLIENT_SECRET, NULL,
 };
 
 struct mock {
-	struct MHD_Daemon *d;
-	int port;
-	pthread_mutex_t mu;
+	struct mock_http http;
+	struct mock_lwa lwa;          /* refuse: LWA answers 400 invalid_client */
 	char *page1, *page2, *order;
 
 	/* script */
 	int throttle;           /* next N searches answer 429 */
 	int forbid;             /* next N searches answer 403 */
 	int reject_token;       /* a paginationToken answers 400 */
-	int lwa_refuse;         /* LWA answers 400 invalid_client */
 	int malformed;          /* next search answers 200 with no JSON */
 
 	/* record */
-	int lwa_calls, lwa_bad_form;
-	int bad_token_header;
-	char issued[64];
 	int nsearch, nget;
 	char search_uri[MAX_REQ][1024];
 	char get_uri[MAX_REQ][512];
 };
 
-static void *
-mock_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
-{
-	struct req *r = calloc(1, sizeof(*r));
-
-	(void)cls;
-	(void)conn;
-	if (r != NULL)
-		r->uri = strdup(uri);
-	return r;
-}
-
-static void
-mock_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-               enum MHD_RequestTerminationCode toe)
-{
-	struct req *r = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (r == NULL)
-		return;
-	free(r->uri);
-	free(r->body);
-	free(r);
-	*con_cls = NULL;
-}
-
+/* JSON, with SP-API's rate header when asked. */
 static enum MHD_Result
 mock_reply(struct MHD_Connection *conn, unsigned status, const char *body,
            int rate_header)
 {
-	struct MHD_Response *mr;
-	enum MHD_Result ret;
+	const char *const h[] = { "Content-Type", "application/json",
+	                          "x-amzn-RateLimit-Limit", rate_header ? "0.0056" : NULL, NULL };
 
-	mr = MHD_create_response_from_buffer(strlen(body), (void *)body,
-	                                     MHD_RESPMEM_MUST_COPY);
-	if (mr == NULL)
-		return MHD_NO;
-	MHD_add_response_header(mr, "Content-Type", "application/json");
-	if (rate_header)
-		MHD_add_response_header(mr, "x-amzn-RateLimit-Limit", "0.0056");
-	ret = MHD_queue_response(conn, status, mr);
-	MHD_destroy_response(mr);
-	return ret;
+	return mock_http_send(conn, status, body, strlen(body), h);
 }
 
-/* Decoded value of `key` in an x-www-form-urlencoded body, into out[n]. */
-static int
-form_value(const char *body, const char *key, char *out, size_t n)
-{
-	size_t kl = strlen(key), o = 0;
-	const char *p = body;
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
-			p += kl + 1;
-			while (*p != '\0' && *p != '&' && o + 1 < n) {
-				if (*p == '%' && p[1] != '\0' && p[2] != '\0') {
-					char hex[3] = { p[1], p[2], '\0' };
-					out[o++] = (char)strtol(hex, NULL, 16);
-					p += 3;
-				} else {
-					out[o++] = *p == '+' ? ' ' : *p;
-					p++;
-				}
-			}
-			out[o] = '\0';
-			return 1;
-		}
-		p = strchr(p, '&');
-		if (p != NULL)
-			p++;
-	}
-	return 0;
-}
-
+/* searchOrders, in the order of the script. */
 static enum MHD_Result
-mock_lwa(struct mock *m, struct MHD_Connection *conn, struct req *r)
-{
-	char v[4][128];
-	char body[256];
-	int ok;
-
-	ok = r->body != NULL &&
-	     form_value(r->body, "grant_type", v[0], sizeof(v[0])) &&
-	     form_value(r->body, "refresh_token", v[1], sizeof(v[1])) &&
-	     form_value(r->body, "client_id", v[2], sizeof(v[2])) &&
-	     form_value(r->body, "client_secret", v[3], sizeof(v[3])) &&
-	     strcmp(v[0], "refresh_token") == 0 && strcmp(v[1], REFRESH_TOKEN) == 0 &&
-	     strcmp(v[2], CLIENT_ID) == 0 && strcmp(v[3], CLIENT_SECRET) == 0;
-	pthread_mutex_lock(&m->mu);
-	if (!ok)
-		m->lwa_bad_form++;
-	if (!ok || m->lwa_refuse) {
-		pthread_mutex_unlock(&m->mu);
-		return mock_reply(conn, 400, "{\"error_description\":\"Client authentication "
-		                  "failed\",\"error\":\"invalid_client\"}", 0);
-	}
-	m->lwa_calls++;
-	snprintf(m->issued, sizeof(m->issued), "Atza|mock-token-%d", m->lwa_calls);
-	snprintf(body, sizeof(body), "{\"access_token\":\"%s\",\"refresh_token\":"
-	         "\"Atzr|other\",\"token_type\":\"bearer\",\"expires_in\":3600}",
-	         m->issued);
-	pthread_mutex_unlock(&m->mu);
-	return mock_reply(conn, 200, body, 0);
-}
-
-static enum MHD_Result
-mock_handler(void *cls, struct MHD_Connection *conn, const char *url,
-             const char *method, const char *version, const char *upload_data,
-             size_t *upload_data_size, void **con_cls)
+mock_search(struct mock *m, const struct mock_http_req *r)
 {
 	static const char quota[] = "{\"errors\":[{\"code\":\"QuotaExceeded\",\"message\":"
 		"\"You exceeded your quota for the requested resource.\"}]}";
-	static const char denied[] = "{\"errors\":[{\"code\":\"Unauthorized\",\"message\":"
-		"\"Access to requested resource is denied.\"}]}";
-	struct mock *m = cls;
-	struct req *r = *con_cls;
-	const char *tok;
 	const char *token_arg;
-	int good;
 
-	(void)version;
-	if (r == NULL)
-		return MHD_NO;
-	if (!r->started) {
-		r->started = 1;
-		return MHD_YES;
+	mock_http_lock(&m->http);
+	if (m->nsearch < MAX_REQ)
+		snprintf(m->search_uri[m->nsearch], sizeof(m->search_uri[0]), "%s", r->uri);
+	m->nsearch++;
+	if (m->throttle > 0) {
+		m->throttle--;
+		mock_http_unlock(&m->http);
+		return mock_reply(r->conn, 429, quota, 0);
 	}
-	if (*upload_data_size > 0) {
-		char *p = realloc(r->body, r->len + *upload_data_size + 1);
-
-		if (p == NULL)
-			return MHD_NO;
-		memcpy(p + r->len, upload_data, *upload_data_size);
-		r->len += *upload_data_size;
-		p[r->len] = '\0';
-		r->body = p;
-		*upload_data_size = 0;
-		return MHD_YES;
+	if (m->forbid > 0) {
+		m->forbid--;
+		mock_http_unlock(&m->http);
+		return mock_reply(r->conn, 403, mock_lwa_denied, 0);
 	}
-	if (strcmp(method, "POST") == 0 && strcmp(url, "/auth/o2/token") == 0)
-		return mock_lwa(m, conn, r);
-	if (strcmp(method, "GET") != 0 ||
-	    strncmp(url, AMAZON_ORDERS_PATH, strlen(AMAZON_ORDERS_PATH)) != 0)
-		return mock_reply(conn, 404, "{}", 0);
-
-	tok = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-amz-access-token");
-	pthread_mutex_lock(&m->mu);
-	good = tok != NULL && m->issued[0] != '\0' && strcmp(tok, m->issued) == 0;
-	if (!good)
-		m->bad_token_header++;
-	pthread_mutex_unlock(&m->mu);
-	if (!good)
-		return mock_reply(conn, 403, denied, 0);
-
-	if (strcmp(url, AMAZON_ORDERS_PATH) == 0) {
-		pthread_mutex_lock(&m->mu);
-		if (m->nsearch < MAX_REQ)
-			snprintf(m->search_uri[m->nsearch], sizeof(m->search_uri[0]), "%s",
-			         r->uri);
-		m->nsearch++;
-		if (m->throttle > 0) {
-			m->throttle--;
-			pthread_mutex_unlock(&m->mu);
-			return mock_reply(conn, 429, quota, 0);
-		}
-		if (m->forbid > 0) {
-			m->forbid--;
-			pthread_mutex_unlock(&m->mu);
-			return mock_reply(conn, 403, denied, 0);
-		}
-		if (m->malformed > 0) {
-			m->malformed--;
-			pthread_mutex_unlock(&m->mu);
-			return mock_reply(conn, 200, "<html>oops", 1);
-		}
-		pthread_mutex_unlock(&m->mu);
-		token_arg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-		                                        "paginationToken");
-		if (token_arg == NULL)
-			return mock_reply(conn, 200, m->page1, 1);
-		if (m->reject_token)
-			return mock_reply(conn, 400, "{\"errors\":[{\"code\":\"InvalidInput\","
-			                  "\"message\":\"Invalid paginationToken\"}]}", 0);
-		return mock_reply(conn, 200, m->page2, 1);
+	if (m->malformed > 0) {
+		m->malformed--;
+		mock_http_unlock(&m->http);
+		return mock_reply(r->conn, 200, "<html>oops", 1);
 	}
-	pthread_mutex_lock(&m->mu);
+	mock_http_unlock(&m->http);
+	token_arg = mock_http_arg(r, "paginationToken");
+	if (token_arg == NULL)
+		return mock_reply(r->conn, 200, m->page1, 1);
+	if (m->reject_token)
+		return mock_reply(r->conn, 400, "{\"errors\":[{\"code\":\"InvalidInput\","
+		                  "\"message\":\"Invalid paginationToken\"}]}", 0);
+	return mock_reply(r->conn, 200, m->page2, 1);
+}
+
+static enum MHD_Result
+mock_handler(void *ud, const struct mock_http_req *r)
+{
+	struct mock *m = ud;
+
+	if (mock_http_is(r, "POST", MOCK_LWA_PATH))
+		return mock_lwa_serve(&m->http, &m->lwa, r);
+	if (!mock_http_under(r, "GET", AMAZON_ORDERS_PATH))
+		return mock_reply(r->conn, 404, "{}", 0);
+	if (!mock_lwa_token_ok(&m->http, &m->lwa, r))
+		return mock_reply(r->conn, 403, mock_lwa_denied, 0);
+	if (strcmp(r->url, AMAZON_ORDERS_PATH) == 0)
+		return mock_search(m, r);
+	mock_http_lock(&m->http);
 	if (m->nget < MAX_REQ)
 		snprintf(m->get_uri[m->nget], sizeof(m->get_uri[0]), "%s", r->uri);
 	m->nget++;
-	pthread_mutex_unlock(&m->mu);
-	if (strcmp(url, AMAZON_ORDERS_PATH "/113-4827193-5562047") == 0)
-		return mock_reply(conn, 200, m->order, 1);
-	return mock_reply(conn, 404, "{\"errors\":[{\"code\":\"NotFound\",\"message\":"
+	mock_http_unlock(&m->http);
+	if (strcmp(r->url, AMAZON_ORDERS_PATH "/113-4827193-5562047") == 0)
+		return mock_reply(r->conn, 200, m->order, 1);
+	return mock_reply(r->conn, 404, "{\"errors\":[{\"code\":\"NotFound\",\"message\":"
 	                  "\"Order not found\"}]}", 0);
 }
 
 static int
 mock_start(struct mock *m)
 {
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *info;
 	char *order;
 	size_t len;
 
 	memset(m, 0, sizeof(*m));
-	pthread_mutex_init(&m->mu, NULL);
+	m->lwa.form = lwa_form;
+	m->lwa.refused = "{\"error_description\":\"Client authentication failed\","
+	                 "\"error\":\"invalid_client\"}";
+	m->lwa.extra = ",\"refresh_token\":\"Atzr|other\"";
 	m->page1 = data_read("search_page1.json", NULL);
 	m->page2 = data_read("search_page2.json", NULL);
 	order = data_read("order_usd_multi.json", &len);
@@ -887,36 +724,16 @@ mock_start(struct mock *m)
 		return -1;
 	snprintf(m->order, len + 16, "{\"order\":%s}", order);
 	free(order);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	m->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-	                        MHD_USE_INTERNAL_POLLING_THREAD,
-	                        0, NULL, NULL, mock_handler, m,
-	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	                        MHD_OPTION_URI_LOG_CALLBACK, mock_uri_log, m,
-	                        MHD_OPTION_NOTIFY_COMPLETED, mock_completed, m,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-	                        MHD_OPTION_END);
-	if (m->d == NULL)
-		return -1;
-	info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
-	if (info == NULL || info->port == 0)
-		return -1;
-	m->port = info->port;
-	return 0;
+	return mock_http_start(&m->http, 0, mock_handler, m);
 }
 
 static void
 mock_stop(struct mock *m)
 {
-	if (m->d != NULL)
-		MHD_stop_daemon(m->d);
+	mock_http_stop(&m->http);
 	free(m->page1);
 	free(m->page2);
 	free(m->order);
-	pthread_mutex_destroy(&m->mu);
 }
 
 /* ---- adapter fixture ---------------------------------------------------- */
@@ -933,47 +750,20 @@ struct fx {
 
 static const char *log_path = "test_amazon.log";
 
+static const struct mock_amazon amazon = {
+	.state_dir = "/nonexistent/test_amazon",
+	.client_id = CLIENT_ID, .client_secret = CLIENT_SECRET, .refresh_token = REFRESH_TOKEN,
+	.marketplace_ids = "ATVPDKIKX0DER, A2EUQ1WTGCTBG2", .endpoint_tail = "/",
+	.retries = 3, .forget_secrets = 1, .ops = &amazon_ops,
+};
+
 static int
 fx_open(struct fx *f, double time_scale, const char *extra)
 {
-	struct adapter_env env;
-	struct http_opts opts;
-	char text[2048];
+	struct mock_amazon a = amazon;
 
-	memset(&opts, 0, sizeof(opts));
-	opts.connect_timeout_ms = 2000;
-	opts.timeout_ms = 10000;
-	opts.max_retries = 3;
-	opts.backoff_base_ms = 5;
-	opts.backoff_max_ms = 20;
-	opts.retry_after_max_ms = 50;
-	snprintf(text, sizeof(text),
-	         "[connector]\n"
-	         "state_dir = /nonexistent/test_amazon\n"
-	         "[marketplace]\n"
-	         "type = amazon\n"
-	         "endpoint = http://127.0.0.1:%d/\n"
-	         "token_url = http://127.0.0.1:%d/auth/o2/token\n"
-	         "client_id = " CLIENT_ID "\n"
-	         "client_secret = " CLIENT_SECRET "\n"
-	         "refresh_token = " REFRESH_TOKEN "\n"
-	         "marketplace_ids = ATVPDKIKX0DER, A2EUQ1WTGCTBG2\n"
-	         "%s",
-	         f->m.port, f->m.port, extra != NULL ? extra : "");
-	if (conf_load_string(&f->conf, text, "test.conf", &f->err) < 0) {
-		fprintf(stderr, "conf: %s\n", f->err.msg);
-		return -1;
-	}
-	/* The conf registers its secrets for redaction: forget them, so the
-	 * log check below sees whatever the adapter itself would write. */
-	log_secret_clear();
-	if (http_client_new(&f->http, &opts, &f->err) < 0)
-		return -1;
-	memset(&env, 0, sizeof(env));
-	env.http = f->http;
-	env.conf = conf_section(f->conf, "marketplace");
-	env.time_scale = time_scale;
-	return amazon_ops.open(&f->self, &env, &f->err);
+	a.time_scale = time_scale;
+	return mock_amazon_open(&f->self, &f->conf, &f->http, &f->m.http, &a, extra, &f->err);
 }
 
 static int
@@ -995,10 +785,7 @@ fx_teardown(void **state)
 	struct fx *f = *state;
 
 	page_free(&f->page);
-	if (f->self != NULL)
-		amazon_ops.close(f->self);
-	http_client_free(f->http);
-	conf_free(f->conf);
+	mock_adapter_close(&f->self, &f->conf, &f->http, amazon_ops.close);
 	mock_stop(&f->m);
 	free(f);
 	return 0;
@@ -1045,19 +832,6 @@ query_subset(const char *a, const char *b)
 	return 1;
 }
 
-static int
-query_count(const char *uri)
-{
-	const char *q = strchr(uri, '?');
-	int n = 1;
-
-	if (q == NULL || q[1] == '\0')
-		return 0;
-	for (; *q != '\0'; q++)
-		n += *q == '&';
-	return n;
-}
-
 static void
 adapter_pages_a_window_repeating_its_parameters(void **state)
 {
@@ -1075,9 +849,9 @@ adapter_pages_a_window_repeating_its_parameters(void **state)
 	assert_int_equal(f->page.nbad, 0);
 	assert_int_equal(f->page.more, 1);
 	assert_int_equal(f->m.nsearch, 1);
-	assert_int_equal(f->m.lwa_calls, 1);
-	assert_int_equal(f->m.lwa_bad_form, 0);
-	assert_int_equal(f->m.bad_token_header, 0);
+	assert_int_equal(f->m.lwa.calls, 1);
+	assert_int_equal(f->m.lwa.bad_form, 0);
+	assert_int_equal(f->m.lwa.bad_token, 0);
 
 	q = f->m.search_uri[0];
 	assert_non_null(strstr(q, AMAZON_ORDERS_PATH "?"));
@@ -1087,7 +861,7 @@ adapter_pages_a_window_repeating_its_parameters(void **state)
 	assert_non_null(strstr(q, "includedData=BUYER%2CRECIPIENT%2CPROCEEDS%2CPROMOTION"
 	                       "%2CTAX%2CFULFILLMENT"));
 	assert_null(strstr(q, "paginationToken"));
-	assert_int_equal(query_count(q), 5);
+	assert_int_equal(mock_http_query_count(q), 5);
 	/* lastUpdatedBefore is two minutes before now: read it back */
 	q = strstr(q, "lastUpdatedBefore=");
 	assert_non_null(q);
@@ -1115,7 +889,7 @@ adapter_pages_a_window_repeating_its_parameters(void **state)
 	assert_int_equal(amazon_ops.orders_page(f->self, cursor2, &f->page, &f->err), 0);
 	assert_int_equal(f->m.nsearch, 2);
 	assert_true(query_subset(f->m.search_uri[0], f->m.search_uri[1]));
-	assert_int_equal(query_count(f->m.search_uri[1]), 6);
+	assert_int_equal(mock_http_query_count(f->m.search_uri[1]), 6);
 	assert_non_null(strstr(f->m.search_uri[1],
 	                       "paginationToken=2YgYW55%2BIGNhcm5h%2FbCBw%3D%3D"));
 	assert_int_equal(f->page.n, 2);
@@ -1124,7 +898,7 @@ adapter_pages_a_window_repeating_its_parameters(void **state)
 	assert_int_equal(f->page.more, 0);
 	snprintf(want, sizeof(want), "v1;after=%s", before);
 	assert_string_equal(f->page.cursor, want);
-	assert_int_equal(f->m.lwa_calls, 1);      /* token cached */
+	assert_int_equal(f->m.lwa.calls, 1);      /* token cached */
 	snprintf(cursor2, sizeof(cursor2), "%s", f->page.cursor);
 	page_free(&f->page);
 
@@ -1148,7 +922,7 @@ adapter_pages_a_window_repeating_its_parameters(void **state)
 		assert_non_null(strstr(f->m.search_uri[2], want));
 	}
 	assert_int_equal(f->page.more, 1);
-	assert_int_equal(f->m.bad_token_header, 0);
+	assert_int_equal(f->m.lwa.bad_token, 0);
 }
 
 static void
@@ -1193,7 +967,7 @@ adapter_fetches_a_new_token_after_a_403(void **state)
 	f->m.forbid = 1;
 	assert_int_equal(amazon_ops.orders_page(f->self, "v1;after=2026-11-10T00:00:00Z",
 	                                        &f->page, &f->err), 0);
-	assert_int_equal(f->m.lwa_calls, 2);
+	assert_int_equal(f->m.lwa.calls, 2);
 	assert_int_equal(f->m.nsearch, 2);
 	page_free(&f->page);
 
@@ -1237,7 +1011,7 @@ adapter_reports_refused_credentials_without_secrets(void **state)
 	struct fx *f = *state;
 
 	assert_int_equal(fx_open(f, 1000.0, NULL), 0);
-	f->m.lwa_refuse = 1;
+	f->m.lwa.refuse = 1;
 	assert_int_equal(amazon_ops.orders_page(f->self, "v1;after=2026-11-10T00:00:00Z",
 	                                        &f->page, &f->err), SC_EAUTH);
 	assert_string_equal(f->err.remote, "Client authentication failed");
@@ -1298,7 +1072,7 @@ order_get_reads_one_order_or_says_not_found(void **state)
 	assert_int_equal(amazon_ops.order_get(f->self, "a/b c", &o, &f->err),
 	                 SC_ENOTFOUND);
 	assert_non_null(strstr(f->m.get_uri[2], "/orders/a%2Fb%20c?"));
-	assert_int_equal(f->m.lwa_calls, 1);
+	assert_int_equal(f->m.lwa.calls, 1);
 }
 
 static void

@@ -15,21 +15,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xpath.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <zlib.h>
-
-#include <microhttpd.h>
 
 #include "adapters/adapter.h"
 #include "adapters/amazon/amazon_int.h"
@@ -38,6 +28,8 @@
 #include "connector/jsonutil.h"
 #include "connector/log.h"
 #include "connector/timeutil.h"
+#include "tests/unit/mock_http.h"
+#include "tests/unit/mock_xml.h"
 
 #define CLIENT_ID "amzn1.application-oa2-client.test"
 #define CLIENT_SECRET "SECRET-cs-7f3a9b"
@@ -51,55 +43,21 @@
 /* ---- helpers ------------------------------------------------------------ */
 
 static char *
-file_read(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL) {
-		fprintf(stderr, "cannot open %s\n", path);
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[n] = '\0';
-			if (len != NULL)
-				*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-static char *
 data_read(const char *name, size_t *len)
 {
-	const char *dir = getenv("SC_TESTDATA");
-	char path[1024];
-
-	snprintf(path, sizeof(path), "%s/amazon/%s", dir ? dir : "tests/data", name);
-	return file_read(path, len);
+	return mock_data_read("SC_TESTDATA", "amazon", name, len);
 }
 
 /* A model sandbox example: cases[i].response as JSON text (caller frees). */
 static char *
 sandbox_response(const char *name, int i)
 {
-	const char *dir = getenv("SC_SHARED");
-	char path[1024];
 	json_object *root = NULL, *resp;
 	struct sc_error err;
 	char *text, *out = NULL;
 	size_t len = 0;
 
-	snprintf(path, sizeof(path), "%s/specs/amazon/sandbox-examples/%s",
-	         dir ? dir : "../shared", name);
-	text = file_read(path, &len);
+	text = mock_data_read("SC_SHARED", "specs/amazon/sandbox-examples", name, &len);
 	if (text == NULL)
 		return NULL;
 	if (json_parse_buf(&root, text, len, &err) == 0) {
@@ -550,79 +508,6 @@ finances_body_shapes_that_fail_the_page(void **state)
 
 /* ---- the feed ----------------------------------------------------------- */
 
-static xmlChar *
-xp_str(xmlDocPtr doc, const char *expr)
-{
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-	xmlXPathObjectPtr o;
-	char e[512];
-	xmlChar *s = NULL;
-
-	snprintf(e, sizeof(e), "string(%s)", expr);
-	o = xmlXPathEvalExpression((const xmlChar *)e, ctx);
-	if (o != NULL && o->stringval != NULL)
-		s = xmlStrdup(o->stringval);
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(ctx);
-	return s;
-}
-
-static void
-assert_xp(xmlDocPtr doc, const char *expr, const char *want)
-{
-	xmlChar *s = xp_str(doc, expr);
-
-	if (s == NULL || strcmp((const char *)s, want) != 0) {
-		fprintf(stderr, "%s: got \"%s\", want \"%s\"\n", expr,
-		        s != NULL ? (const char *)s : "(null)", want);
-		xmlFree(s);
-		fail();
-	}
-	xmlFree(s);
-}
-
-static long
-xp_count(xmlDocPtr doc, const char *expr)
-{
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-	xmlXPathObjectPtr o;
-	char e[512];
-	long n = -1;
-
-	snprintf(e, sizeof(e), "count(%s)", expr);
-	o = xmlXPathEvalExpression((const xmlChar *)e, ctx);
-	if (o != NULL)
-		n = (long)o->floatval;
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(ctx);
-	return n;
-}
-
-/* Names of the element children of the node at `expr`, joined by ','. */
-static void
-assert_children(xmlDocPtr doc, const char *expr, const char *want)
-{
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
-	char got[512] = "";
-	size_t used = 0;
-	xmlNodePtr c;
-
-	assert_non_null(o);
-	assert_non_null(o->nodesetval);
-	assert_int_equal(o->nodesetval->nodeNr, 1);
-	for (c = o->nodesetval->nodeTab[0]->children; c != NULL; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%s",
-		                         used > 0 ? "," : "", (const char *)c->name);
-		assert_true(used < sizeof(got));
-	}
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(ctx);
-	assert_string_equal(got, want);
-}
-
 /* Two refunds made in the ERP. */
 struct two {
 	struct refund_component ca1[6], ca2[1], ca3[1], cb1[1];
@@ -690,55 +575,55 @@ check_two_refund_feed(const char *xml, size_t len, const char *merchant)
 	assert_non_null(doc);
 	assert_non_null(strstr(xml, "encoding=\"UTF-8\""));
 	/* envelope (§7 / amzn-envelope) */
-	assert_children(doc, "/AmazonEnvelope", "Header,MessageType,Message,Message");
-	assert_xp(doc, "/AmazonEnvelope/Header/DocumentVersion", "1.01");
-	assert_xp(doc, "/AmazonEnvelope/Header/MerchantIdentifier", merchant);
-	assert_xp(doc, "/AmazonEnvelope/MessageType", "OrderAdjustment");
-	assert_int_equal(xp_count(doc, "/AmazonEnvelope/Message"), 2);
+	mock_xml_assert_children(doc, "/AmazonEnvelope", "Header,MessageType,Message,Message");
+	mock_xml_assert(doc, "/AmazonEnvelope/Header/DocumentVersion", "1.01");
+	mock_xml_assert(doc, "/AmazonEnvelope/Header/MerchantIdentifier", merchant);
+	mock_xml_assert(doc, "/AmazonEnvelope/MessageType", "OrderAdjustment");
+	assert_int_equal(mock_xml_count(doc, "/AmazonEnvelope/Message"), 2);
 
 	/* message 1: the USD refund */
-	assert_children(doc, M1, "MessageID,OrderAdjustment");
-	assert_xp(doc, M1 "/MessageID", "1");
-	assert_children(doc, M1 "/OrderAdjustment",
-	                "AmazonOrderID,ActionType,AdjustedItem,AdjustedItem");
-	assert_xp(doc, M1 "/OrderAdjustment/AmazonOrderID", ORDER_US);
-	assert_xp(doc, M1 "/OrderAdjustment/ActionType", "Refund");
+	mock_xml_assert_children(doc, M1, "MessageID,OrderAdjustment");
+	mock_xml_assert(doc, M1 "/MessageID", "1");
+	mock_xml_assert_children(doc, M1 "/OrderAdjustment",
+	                         "AmazonOrderID,ActionType,AdjustedItem,AdjustedItem");
+	mock_xml_assert(doc, M1 "/OrderAdjustment/AmazonOrderID", ORDER_US);
+	mock_xml_assert(doc, M1 "/OrderAdjustment/ActionType", "Refund");
 	/* the third line only had a zero component: not written */
-	assert_int_equal(xp_count(doc, M1 "/OrderAdjustment/AdjustedItem"), 2);
-	assert_children(doc, I1, "AmazonOrderItemCode,MerchantAdjustmentItemID,"
-	                "AdjustmentReason,ItemPriceAdjustments,Quantity");
-	assert_xp(doc, I1 "/AmazonOrderItemCode", "68812345670011");
-	assert_xp(doc, I1 "/MerchantAdjustmentItemID", "NS-CR-1001");
-	assert_xp(doc, I1 "/AdjustmentReason", "CustomerReturn");
-	assert_xp(doc, I1 "/Quantity", "2");
+	assert_int_equal(mock_xml_count(doc, M1 "/OrderAdjustment/AdjustedItem"), 2);
+	mock_xml_assert_children(doc, I1, "AmazonOrderItemCode,MerchantAdjustmentItemID,"
+	                         "AdjustmentReason,ItemPriceAdjustments,Quantity");
+	mock_xml_assert(doc, I1 "/AmazonOrderItemCode", "68812345670011");
+	mock_xml_assert(doc, I1 "/MerchantAdjustmentItemID", "NS-CR-1001");
+	mock_xml_assert(doc, I1 "/AdjustmentReason", "CustomerReturn");
+	mock_xml_assert(doc, I1 "/Quantity", "2");
 	/* positive amounts; RestockingFee (kept by the seller, +5.00) too;
 	 * Goodwill 0 left out */
-	assert_int_equal(xp_count(doc, I1 "/ItemPriceAdjustments/Component"), 5);
-	assert_xp(doc, C(I1, "Principal") "/Amount", "25.98");
-	assert_xp(doc, C(I1, "Tax") "/Amount", "1.88");
-	assert_xp(doc, C(I1, "Shipping") "/Amount", "4.99");
-	assert_xp(doc, C(I1, "ShippingTax") "/Amount", "0.40");
-	assert_xp(doc, C(I1, "RestockingFee") "/Amount", "5.00");
-	assert_xp(doc, C(I1, "Principal") "/Amount/@currency", "USD");
-	assert_int_equal(xp_count(doc, I1 "//Amount[@currency='USD']"), 5);
-	assert_children(doc, C(I1, "Principal"), "Type,Amount");
+	assert_int_equal(mock_xml_count(doc, I1 "/ItemPriceAdjustments/Component"), 5);
+	mock_xml_assert(doc, C(I1, "Principal") "/Amount", "25.98");
+	mock_xml_assert(doc, C(I1, "Tax") "/Amount", "1.88");
+	mock_xml_assert(doc, C(I1, "Shipping") "/Amount", "4.99");
+	mock_xml_assert(doc, C(I1, "ShippingTax") "/Amount", "0.40");
+	mock_xml_assert(doc, C(I1, "RestockingFee") "/Amount", "5.00");
+	mock_xml_assert(doc, C(I1, "Principal") "/Amount/@currency", "USD");
+	assert_int_equal(mock_xml_count(doc, I1 "//Amount[@currency='USD']"), 5);
+	mock_xml_assert_children(doc, C(I1, "Principal"), "Type,Amount");
 	/* line 2: Finances' Giftwrap spelled as the feed's GiftWrap; qty 0:
 	 * no Quantity */
-	assert_children(doc, I2, "AmazonOrderItemCode,MerchantAdjustmentItemID,"
-	                "AdjustmentReason,ItemPriceAdjustments");
-	assert_xp(doc, I2 "/AmazonOrderItemCode", "68812345670012");
-	assert_int_equal(xp_count(doc, I2 "/ItemPriceAdjustments/Component"), 1);
-	assert_xp(doc, C(I2, "GiftWrap") "/Amount", "3.99");
+	mock_xml_assert_children(doc, I2, "AmazonOrderItemCode,MerchantAdjustmentItemID,"
+	                         "AdjustmentReason,ItemPriceAdjustments");
+	mock_xml_assert(doc, I2 "/AmazonOrderItemCode", "68812345670012");
+	assert_int_equal(mock_xml_count(doc, I2 "/ItemPriceAdjustments/Component"), 1);
+	mock_xml_assert(doc, C(I2, "GiftWrap") "/Amount", "3.99");
 
 	/* message 2: JPY, no decimals; the id sanitized */
-	assert_xp(doc, M2 "/MessageID", "2");
-	assert_xp(doc, M2 "/OrderAdjustment/AmazonOrderID", "250-1234567-8901234");
-	assert_xp(doc, M2 "/OrderAdjustment/AdjustedItem/MerchantAdjustmentItemID",
-	          "NS_CR_2002");
-	assert_xp(doc, M2 "/OrderAdjustment/AdjustedItem/AdjustmentReason", "PriceError");
-	assert_xp(doc, C(M2 "/OrderAdjustment/AdjustedItem", "Principal") "/Amount", "500");
-	assert_xp(doc, C(M2 "/OrderAdjustment/AdjustedItem", "Principal") "/Amount/@currency",
-	          "JPY");
+	mock_xml_assert(doc, M2 "/MessageID", "2");
+	mock_xml_assert(doc, M2 "/OrderAdjustment/AmazonOrderID", "250-1234567-8901234");
+	mock_xml_assert(doc, M2 "/OrderAdjustment/AdjustedItem/MerchantAdjustmentItemID",
+	                "NS_CR_2002");
+	mock_xml_assert(doc, M2 "/OrderAdjustment/AdjustedItem/AdjustmentReason", "PriceError");
+	mock_xml_assert(doc, C(M2 "/OrderAdjustment/AdjustedItem", "Principal") "/Amount", "500");
+	mock_xml_assert(doc, C(M2 "/OrderAdjustment/AdjustedItem", "Principal") "/Amount/@currency",
+	                "JPY");
 	xmlFreeDoc(doc);
 }
 
@@ -779,7 +664,7 @@ feed_text_is_escaped_not_pasted(void **state)
 	assert_null(strstr(xml, "1<2"));
 	doc = xmlReadMemory(xml, (int)len, "feed.xml", NULL, XML_PARSE_NONET);
 	assert_non_null(doc);
-	assert_xp(doc, M1 "/OrderAdjustment/AmazonOrderID", "1<2&3>\"4'");
+	mock_xml_assert(doc, M1 "/OrderAdjustment/AmazonOrderID", "1<2&3>\"4'");
 	xmlFreeDoc(doc);
 	free(xml);
 }
@@ -1016,17 +901,13 @@ reports_that_are_not_reports_are_refused(void **state)
 
 #define MAX_REQ 16
 
-struct req {
-	char *uri;
-	char *body;
-	size_t len;
-	int started;
-};
+static const char not_found[] = "{\"errors\":[{\"code\":\"NotFound\",\"message\":"
+                                "\"Resource not found\"}]}";
+static const char *const lwa_form[] = { "client_secret", NULL, NULL };
 
 struct mock {
-	struct MHD_Daemon *d;
-	int port;
-	pthread_mutex_t mu;
+	struct mock_http http;
+	struct mock_lwa lwa;
 	char *fin1, *fin2;
 	unsigned char *report;
 	size_t report_len;
@@ -1039,8 +920,6 @@ struct mock {
 	int nstatuses;
 
 	/* record */
-	char issued[64];
-	int lwa_calls, bad_token_header;
 	int nfin, nord;
 	char fin_uri[MAX_REQ][1024];
 	char ord_uri[MAX_REQ][512];
@@ -1054,267 +933,138 @@ struct mock {
 	int nget_feed, nget_doc, ndownload, download_token;
 };
 
-static void *
-mock_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
-{
-	struct req *r = calloc(1, sizeof(*r));
-
-	(void)cls;
-	(void)conn;
-	if (r != NULL)
-		r->uri = strdup(uri);
-	return r;
-}
-
-static void
-mock_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-               enum MHD_RequestTerminationCode toe)
-{
-	struct req *r = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (r == NULL)
-		return;
-	free(r->uri);
-	free(r->body);
-	free(r);
-	*con_cls = NULL;
-}
-
 static enum MHD_Result
-mock_send(struct MHD_Connection *conn, unsigned status, const void *body, size_t len,
-          const char *ctype)
+mock_feeds(struct mock *m, const struct mock_http_req *r)
 {
-	struct MHD_Response *mr;
-	enum MHD_Result ret;
-
-	mr = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	if (mr == NULL)
-		return MHD_NO;
-	MHD_add_response_header(mr, "Content-Type", ctype);
-	ret = MHD_queue_response(conn, status, mr);
-	MHD_destroy_response(mr);
-	return ret;
-}
-
-static enum MHD_Result
-mock_json(struct MHD_Connection *conn, unsigned status, const char *body)
-{
-	return mock_send(conn, status, body, strlen(body), "application/json");
-}
-
-static void
-copy_header(struct MHD_Connection *conn, const char *name, char *out, size_t n)
-{
-	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
-
-	snprintf(out, n, "%s", v != NULL ? v : "");
-}
-
-static enum MHD_Result
-mock_feeds(struct mock *m, struct MHD_Connection *conn, const char *url,
-           const char *method, struct req *r)
-{
+	const char *ct = mock_http_header(r, "Content-Type");
 	char body[512];
 	const char *st;
 
-	if (strcmp(method, "POST") == 0 &&
-	    strcmp(url, AMAZON_FEEDS_PATH "/documents") == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "POST", AMAZON_FEEDS_PATH "/documents")) {
+		mock_http_lock(&m->http);
 		m->ndoc++;
-		snprintf(m->doc_body, sizeof(m->doc_body), "%s", r->body ? r->body : "");
-		copy_header(conn, "Content-Type", m->doc_ctype, sizeof(m->doc_ctype));
-		pthread_mutex_unlock(&m->mu);
+		snprintf(m->doc_body, sizeof(m->doc_body), "%s", r->body);
+		snprintf(m->doc_ctype, sizeof(m->doc_ctype), "%s", ct != NULL ? ct : "");
+		mock_http_unlock(&m->http);
 		snprintf(body, sizeof(body), "{\"feedDocumentId\":\"" DOC_ID "\",\"url\":"
-		         "\"http://127.0.0.1:%d/s3/upload/doc1?" PRESIGN "\"}", m->port);
-		return mock_json(conn, 201, body);
+		         "\"%s/s3/upload/doc1?" PRESIGN "\"}", m->http.base);
+		return mock_http_json(r->conn, 201, body);
 	}
-	if (strcmp(method, "POST") == 0 && strcmp(url, AMAZON_FEEDS_PATH "/feeds") == 0) {
+	if (mock_http_is(r, "POST", AMAZON_FEEDS_PATH "/feeds")) {
 		int status;
 
-		pthread_mutex_lock(&m->mu);
+		mock_http_lock(&m->http);
 		m->ncreate++;
-		snprintf(m->create_body, sizeof(m->create_body), "%s", r->body ? r->body : "");
+		snprintf(m->create_body, sizeof(m->create_body), "%s", r->body);
 		status = m->create_status;
-		pthread_mutex_unlock(&m->mu);
+		mock_http_unlock(&m->http);
 		if (status != 0)
-			return mock_json(conn, (unsigned)status, "{\"errors\":[{\"code\":"
-			                 "\"InternalFailure\",\"message\":\"We encountered an "
-			                 "internal error. Please try again.\"}]}");
-		return mock_json(conn, 202, "{\"feedId\":\"" FEED_ID "\"}");
+			return mock_http_json(r->conn, (unsigned)status, "{\"errors\":[{\"code\":"
+			                      "\"InternalFailure\",\"message\":\"We encountered an "
+			                      "internal error. Please try again.\"}]}");
+		return mock_http_json(r->conn, 202, "{\"feedId\":\"" FEED_ID "\"}");
 	}
-	if (strcmp(method, "GET") == 0 &&
-	    strcmp(url, AMAZON_FEEDS_PATH "/feeds/" FEED_ID) == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "GET", AMAZON_FEEDS_PATH "/feeds/" FEED_ID)) {
+		mock_http_lock(&m->http);
 		st = m->nstatuses == 0 ? "IN_QUEUE"
 		     : m->statuses[m->nget_feed < m->nstatuses ? m->nget_feed : m->nstatuses - 1];
 		m->nget_feed++;
-		pthread_mutex_unlock(&m->mu);
+		mock_http_unlock(&m->http);
 		snprintf(body, sizeof(body), "{\"feedId\":\"" FEED_ID "\",\"feedType\":\""
 		         AMAZON_REFUND_FEED_TYPE "\",\"createdTime\":\"2026-11-21T10:00:00Z\","
 		         "\"processingStatus\":\"%s\"%s}", st,
 		         strcmp(st, "DONE") == 0 || strcmp(st, "FATAL") == 0
 		         ? ",\"resultFeedDocumentId\":\"" REPORT_DOC "\"" : "");
-		return mock_json(conn, 200, body);
+		return mock_http_json(r->conn, 200, body);
 	}
-	if (strcmp(method, "GET") == 0 &&
-	    strcmp(url, AMAZON_FEEDS_PATH "/documents/" REPORT_DOC) == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "GET", AMAZON_FEEDS_PATH "/documents/" REPORT_DOC)) {
+		mock_http_lock(&m->http);
 		m->nget_doc++;
-		pthread_mutex_unlock(&m->mu);
+		mock_http_unlock(&m->http);
 		snprintf(body, sizeof(body), "{\"feedDocumentId\":\"" REPORT_DOC "\",\"url\":"
-		         "\"http://127.0.0.1:%d/s3/download/report1?" PRESIGN "\"%s}", m->port,
+		         "\"%s/s3/download/report1?" PRESIGN "\"%s}", m->http.base,
 		         m->report_gzip ? ",\"compressionAlgorithm\":\"GZIP\"" : "");
-		return mock_json(conn, 200, body);
+		return mock_http_json(r->conn, 200, body);
 	}
-	return mock_json(conn, 404, "{\"errors\":[{\"code\":\"NotFound\",\"message\":"
-	                 "\"Resource not found\"}]}");
+	return mock_http_json(r->conn, 404, not_found);
 }
 
 static enum MHD_Result
-mock_handler(void *cls, struct MHD_Connection *conn, const char *url,
-             const char *method, const char *version, const char *upload_data,
-             size_t *upload_data_size, void **con_cls)
+mock_handler(void *ud, const struct mock_http_req *r)
 {
 	static const char empty_page[] = "{\"payload\":{\"FinancialEvents\":"
 		"{\"RefundEventList\":[]}}}";
-	struct mock *m = cls;
-	struct req *r = *con_cls;
-	const char *tok, *next;
-	char body[256];
-	int good;
+	struct mock *m = ud;
+	const char *tok = mock_http_header(r, "x-amz-access-token");
+	const char *ct = mock_http_header(r, "Content-Type");
+	const char *next = mock_http_arg(r, "NextToken");
 
-	(void)version;
-	if (r == NULL)
-		return MHD_NO;
-	if (!r->started) {
-		r->started = 1;
-		return MHD_YES;
-	}
-	if (*upload_data_size > 0) {
-		char *p = realloc(r->body, r->len + *upload_data_size + 1);
-
-		if (p == NULL)
-			return MHD_NO;
-		memcpy(p + r->len, upload_data, *upload_data_size);
-		r->len += *upload_data_size;
-		p[r->len] = '\0';
-		r->body = p;
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	tok = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-amz-access-token");
-
-	/* LWA */
-	if (strcmp(method, "POST") == 0 && strcmp(url, "/auth/o2/token") == 0) {
-		if (r->body == NULL || strstr(r->body, "client_secret=") == NULL)
-			return mock_json(conn, 400, "{\"error\":\"invalid_request\"}");
-		pthread_mutex_lock(&m->mu);
-		m->lwa_calls++;
-		snprintf(m->issued, sizeof(m->issued), "Atza|mock-token-%d", m->lwa_calls);
-		snprintf(body, sizeof(body), "{\"access_token\":\"%s\",\"token_type\":"
-		         "\"bearer\",\"expires_in\":3600}", m->issued);
-		pthread_mutex_unlock(&m->mu);
-		return mock_json(conn, 200, body);
-	}
+	if (mock_http_is(r, "POST", MOCK_LWA_PATH))
+		return mock_lwa_serve(&m->http, &m->lwa, r);
 	/* presigned document URLs: no token expected */
-	if (strcmp(method, "PUT") == 0 && strcmp(url, "/s3/upload/doc1") == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "PUT", "/s3/upload/doc1")) {
+		mock_http_lock(&m->http);
 		m->nupload++;
 		m->upload_token += tok != NULL;
 		free(m->upload);
-		m->upload = r->body != NULL ? strdup(r->body) : NULL;
-		copy_header(conn, "Content-Type", m->upload_ctype, sizeof(m->upload_ctype));
+		m->upload = r->len > 0 ? strdup(r->body) : NULL;
+		snprintf(m->upload_ctype, sizeof(m->upload_ctype), "%s", ct != NULL ? ct : "");
 		snprintf(m->upload_uri, sizeof(m->upload_uri), "%s", r->uri);
-		pthread_mutex_unlock(&m->mu);
-		return mock_send(conn, 200, "", 0, "text/plain");
+		mock_http_unlock(&m->http);
+		return mock_http_bytes(r->conn, 200, "", 0, "text/plain");
 	}
-	if (strcmp(method, "GET") == 0 && strcmp(url, "/s3/download/report1") == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "GET", "/s3/download/report1")) {
+		mock_http_lock(&m->http);
 		m->ndownload++;
 		m->download_token += tok != NULL;
-		pthread_mutex_unlock(&m->mu);
-		return mock_send(conn, 200, m->report, m->report_len,
-		                 "text/xml; charset=UTF-8");
+		mock_http_unlock(&m->http);
+		return mock_http_bytes(r->conn, 200, m->report, m->report_len,
+		                       "text/xml; charset=UTF-8");
 	}
-
-	pthread_mutex_lock(&m->mu);
-	good = tok != NULL && m->issued[0] != '\0' && strcmp(tok, m->issued) == 0;
-	if (!good)
-		m->bad_token_header++;
-	pthread_mutex_unlock(&m->mu);
-	if (!good)
-		return mock_json(conn, 403, "{\"errors\":[{\"code\":\"Unauthorized\","
-		                 "\"message\":\"Access to requested resource is denied.\"}]}");
-
-	if (strncmp(url, AMAZON_FEEDS_PATH "/", strlen(AMAZON_FEEDS_PATH) + 1) == 0)
-		return mock_feeds(m, conn, url, method, r);
-	next = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "NextToken");
-	if (strcmp(method, "GET") == 0 && strcmp(url, AMAZON_FINANCES_PATH) == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (!mock_lwa_token_ok(&m->http, &m->lwa, r))
+		return mock_http_json(r->conn, 403, mock_lwa_denied);
+	if (mock_http_under(r, NULL, AMAZON_FEEDS_PATH "/"))
+		return mock_feeds(m, r);
+	if (mock_http_is(r, "GET", AMAZON_FINANCES_PATH)) {
+		mock_http_lock(&m->http);
 		if (m->nfin < MAX_REQ)
 			snprintf(m->fin_uri[m->nfin], sizeof(m->fin_uri[0]), "%s", r->uri);
 		m->nfin++;
-		pthread_mutex_unlock(&m->mu);
-		return mock_json(conn, 200, next == NULL && !m->fin_last ? m->fin1 : m->fin2);
+		mock_http_unlock(&m->http);
+		return mock_http_json(r->conn, 200, next == NULL && !m->fin_last ? m->fin1 : m->fin2);
 	}
-	if (strcmp(method, "GET") == 0 &&
-	    strcmp(url, AMAZON_FINANCES_ORDER_PATH ORDER_US "/financialEvents") == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "GET", AMAZON_FINANCES_ORDER_PATH ORDER_US "/financialEvents")) {
+		mock_http_lock(&m->http);
 		if (m->nord < MAX_REQ)
 			snprintf(m->ord_uri[m->nord], sizeof(m->ord_uri[0]), "%s", r->uri);
 		m->nord++;
-		pthread_mutex_unlock(&m->mu);
-		return mock_json(conn, 200, next == NULL ? m->fin1 : empty_page);
+		mock_http_unlock(&m->http);
+		return mock_http_json(r->conn, 200, next == NULL ? m->fin1 : empty_page);
 	}
-	return mock_json(conn, 400, "{\"errors\":[{\"code\":\"InvalidInput\","
-	                 "\"message\":\"Bad order ID provided.\"}]}");
+	return mock_http_json(r->conn, 400, "{\"errors\":[{\"code\":\"InvalidInput\","
+	                      "\"message\":\"Bad order ID provided.\"}]}");
 }
 
 static int
 mock_start(struct mock *m)
 {
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *info;
-
 	memset(m, 0, sizeof(*m));
-	pthread_mutex_init(&m->mu, NULL);
+	m->lwa.form = lwa_form;
 	m->fin1 = data_read("finances_refunds_page1.json", NULL);
 	m->fin2 = data_read("finances_refunds_page2.json", NULL);
 	if (m->fin1 == NULL || m->fin2 == NULL)
 		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	m->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-	                        MHD_USE_INTERNAL_POLLING_THREAD,
-	                        0, NULL, NULL, mock_handler, m,
-	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	                        MHD_OPTION_URI_LOG_CALLBACK, mock_uri_log, m,
-	                        MHD_OPTION_NOTIFY_COMPLETED, mock_completed, m,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-	                        MHD_OPTION_END);
-	if (m->d == NULL)
-		return -1;
-	info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
-	if (info == NULL || info->port == 0)
-		return -1;
-	m->port = info->port;
-	return 0;
+	return mock_http_start(&m->http, 0, mock_handler, m);
 }
 
 static void
 mock_stop(struct mock *m)
 {
-	if (m->d != NULL)
-		MHD_stop_daemon(m->d);
+	mock_http_stop(&m->http);
 	free(m->fin1);
 	free(m->fin2);
 	free(m->report);
 	free(m->upload);
-	pthread_mutex_destroy(&m->mu);
 }
 
 /* The processing report as the mock serves it, gzip'ed when asked. */
@@ -1325,28 +1075,13 @@ mock_set_report(struct mock *m, const char *xml, int gzip)
 
 	free(m->report);
 	m->report_gzip = gzip;
-	if (!gzip) {
+	if (gzip) {
+		m->report = mock_gzip(xml, len, &m->report_len);
+	} else {
 		m->report = (unsigned char *)strdup(xml);
 		m->report_len = len;
-		return;
 	}
-	{
-		z_stream zs;
-		size_t cap = len + 1024;
-
-		m->report = malloc(cap);
-		assert_non_null(m->report);
-		memset(&zs, 0, sizeof(zs));
-		assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8,
-		                              Z_DEFAULT_STRATEGY), Z_OK);
-		zs.next_in = (Bytef *)(uintptr_t)xml;
-		zs.avail_in = (uInt)len;
-		zs.next_out = m->report;
-		zs.avail_out = (uInt)cap;
-		assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
-		m->report_len = cap - zs.avail_out;
-		deflateEnd(&zs);
-	}
+	assert_non_null(m->report);
 }
 
 /* ---- adapter fixture ---------------------------------------------------- */
@@ -1360,46 +1095,18 @@ struct fx {
 	struct page page;
 };
 
+static const struct mock_amazon amazon = {
+	.state_dir = "/nonexistent/test_amazon_refunds",
+	.client_id = CLIENT_ID, .client_secret = CLIENT_SECRET, .refresh_token = REFRESH_TOKEN,
+	.marketplace_ids = "ATVPDKIKX0DER, A2EUQ1WTGCTBG2", .endpoint_tail = "/",
+	.lines = "returns_reports = none\n",   /* returns: test_amazon_returns.c */
+	.retries = 3, .time_scale = 1000.0, .forget_secrets = 1, .ops = &amazon_ops,
+};
+
 static int
 fx_open(struct fx *f, const char *extra)
 {
-	struct adapter_env env;
-	struct http_opts opts;
-	char text[2048];
-
-	memset(&opts, 0, sizeof(opts));
-	opts.connect_timeout_ms = 2000;
-	opts.timeout_ms = 10000;
-	opts.max_retries = 3;
-	opts.backoff_base_ms = 5;
-	opts.backoff_max_ms = 20;
-	opts.retry_after_max_ms = 50;
-	snprintf(text, sizeof(text),
-	         "[connector]\n"
-	         "state_dir = /nonexistent/test_amazon_refunds\n"
-	         "[marketplace]\n"
-	         "type = amazon\n"
-	         "endpoint = http://127.0.0.1:%d/\n"
-	         "token_url = http://127.0.0.1:%d/auth/o2/token\n"
-	         "client_id = " CLIENT_ID "\n"
-	         "client_secret = " CLIENT_SECRET "\n"
-	         "refresh_token = " REFRESH_TOKEN "\n"
-	         "marketplace_ids = ATVPDKIKX0DER, A2EUQ1WTGCTBG2\n"
-	         "returns_reports = none\n"   /* returns: test_amazon_returns.c */
-	         "%s",
-	         f->m.port, f->m.port, extra != NULL ? extra : "");
-	if (conf_load_string(&f->conf, text, "test.conf", &f->err) < 0) {
-		fprintf(stderr, "conf: %s\n", f->err.msg);
-		return -1;
-	}
-	log_secret_clear();
-	if (http_client_new(&f->http, &opts, &f->err) < 0)
-		return -1;
-	memset(&env, 0, sizeof(env));
-	env.http = f->http;
-	env.conf = conf_section(f->conf, "marketplace");
-	env.time_scale = 1000.0;
-	return amazon_ops.open(&f->self, &env, &f->err);
+	return mock_amazon_open(&f->self, &f->conf, &f->http, &f->m.http, &amazon, extra, &f->err);
 }
 
 static int
@@ -1421,55 +1128,10 @@ fx_teardown(void **state)
 	struct fx *f = *state;
 
 	page_free(&f->page);
-	if (f->self != NULL)
-		amazon_ops.close(f->self);
-	http_client_free(f->http);
-	conf_free(f->conf);
+	mock_adapter_close(&f->self, &f->conf, &f->http, amazon_ops.close);
 	mock_stop(&f->m);
 	free(f);
 	return 0;
-}
-
-/* The value of `key` in the query of `uri`, percent-decoded, into out[n]. */
-static int
-query_value(const char *uri, const char *key, char *out, size_t n)
-{
-	const char *q = strchr(uri, '?');
-	size_t kl = strlen(key), o = 0;
-
-	while (q != NULL) {
-		q++;
-		if (strncmp(q, key, kl) == 0 && q[kl] == '=') {
-			q += kl + 1;
-			while (*q != '\0' && *q != '&' && o + 1 < n) {
-				if (*q == '%' && q[1] != '\0' && q[2] != '\0') {
-					char hex[3] = { q[1], q[2], '\0' };
-
-					out[o++] = (char)strtol(hex, NULL, 16);
-					q += 3;
-				} else {
-					out[o++] = *q++;
-				}
-			}
-			out[o] = '\0';
-			return 1;
-		}
-		q = strchr(q, '&');
-	}
-	return 0;
-}
-
-static int
-query_count(const char *uri)
-{
-	const char *q = strchr(uri, '?');
-	int n = 1;
-
-	if (q == NULL || q[1] == '\0')
-		return 0;
-	for (; *q != '\0'; q++)
-		n += *q == '&';
-	return n;
 }
 
 /* ---- adapter: refunds in ------------------------------------------------ */
@@ -1488,18 +1150,18 @@ refunds_page_reads_two_pages_repeating_the_window(void **state)
 	now = time_now();
 	assert_int_equal(amazon_ops.refunds_page(f->self, NULL, &f->page, &f->err), 0);
 	assert_int_equal(f->m.nfin, 1);
-	assert_int_equal(f->m.bad_token_header, 0);
+	assert_int_equal(f->m.lwa.bad_token, 0);
 	assert_int_equal(f->page.n, 2);
 	assert_int_equal(f->page.nbad, 0);
 	assert_int_equal(f->page.more, 1);
 	/* first window: start_date to two minutes before now (scaled by the
 	 * test's time_scale 1000: 0.12 s) */
-	assert_int_equal(query_count(f->m.fin_uri[0]), 3);
-	assert_true(query_value(f->m.fin_uri[0], "PostedAfter", v, sizeof(v)));
+	assert_int_equal(mock_http_query_count(f->m.fin_uri[0]), 3);
+	assert_true(mock_http_query_value(f->m.fin_uri[0], "PostedAfter", v, sizeof(v)));
 	assert_string_equal(v, "2026-11-01T00:00:00Z");
-	assert_true(query_value(f->m.fin_uri[0], "MaxResultsPerPage", v, sizeof(v)));
+	assert_true(mock_http_query_value(f->m.fin_uri[0], "MaxResultsPerPage", v, sizeof(v)));
 	assert_string_equal(v, "100");
-	assert_true(query_value(f->m.fin_uri[0], "PostedBefore", before, sizeof(before)));
+	assert_true(mock_http_query_value(f->m.fin_uri[0], "PostedBefore", before, sizeof(before)));
 	assert_int_equal(time_parse_iso8601(&b, before, strlen(before)), 0);
 	assert_true(b >= now - 2 && b <= now + 2);
 	snprintf(want, sizeof(want), "v1;after=2026-11-01T00:00:00Z;before=%s;"
@@ -1511,11 +1173,11 @@ refunds_page_reads_two_pages_repeating_the_window(void **state)
 	/* page 2: the same window, with the token (URL-encoded on the wire) */
 	assert_int_equal(amazon_ops.refunds_page(f->self, cursor, &f->page, &f->err), 0);
 	assert_int_equal(f->m.nfin, 2);
-	assert_int_equal(query_count(f->m.fin_uri[1]), 4);
+	assert_int_equal(mock_http_query_count(f->m.fin_uri[1]), 4);
 	assert_non_null(strstr(f->m.fin_uri[1], "NextToken=AbC%2B%2Fd%3D%3Dtok1"));
-	assert_true(query_value(f->m.fin_uri[1], "PostedAfter", v, sizeof(v)));
+	assert_true(mock_http_query_value(f->m.fin_uri[1], "PostedAfter", v, sizeof(v)));
 	assert_string_equal(v, "2026-11-01T00:00:00Z");
-	assert_true(query_value(f->m.fin_uri[1], "PostedBefore", v, sizeof(v)));
+	assert_true(mock_http_query_value(f->m.fin_uri[1], "PostedBefore", v, sizeof(v)));
 	assert_string_equal(v, before);
 	assert_int_equal(f->page.n, 1);
 	assert_int_equal(f->page.nbad, 1);
@@ -1531,10 +1193,10 @@ refunds_page_reads_two_pages_repeating_the_window(void **state)
 		char after[21];
 
 		time_format_iso8601(after, b - 48 * 3600);
-		assert_true(query_value(f->m.fin_uri[2], "PostedAfter", v, sizeof(v)));
+		assert_true(mock_http_query_value(f->m.fin_uri[2], "PostedAfter", v, sizeof(v)));
 		assert_string_equal(v, after);
 	}
-	assert_int_equal(f->m.lwa_calls, 1);
+	assert_int_equal(f->m.lwa.calls, 1);
 }
 
 static void
@@ -1547,9 +1209,9 @@ refunds_window_is_cut_at_180_days(void **state)
 	f->m.fin_last = 1;
 	assert_int_equal(amazon_ops.refunds_page(f->self, "v1;after=2026-01-01T00:00:00Z",
 	                                         &f->page, &f->err), 0);
-	assert_true(query_value(f->m.fin_uri[0], "PostedAfter", v, sizeof(v)));
+	assert_true(mock_http_query_value(f->m.fin_uri[0], "PostedAfter", v, sizeof(v)));
 	assert_string_equal(v, "2025-12-30T00:00:00Z");     /* minus 48 h */
-	assert_true(query_value(f->m.fin_uri[0], "PostedBefore", v, sizeof(v)));
+	assert_true(mock_http_query_value(f->m.fin_uri[0], "PostedBefore", v, sizeof(v)));
 	assert_string_equal(v, "2026-06-28T00:00:00Z");     /* plus 180 days */
 	assert_int_equal(f->page.more, 1);                  /* go on at once */
 	assert_string_equal(f->page.cursor, "v1;after=2026-06-28T00:00:00Z");
@@ -1613,7 +1275,7 @@ refunds_push_uploads_the_feed_then_creates_it_once(void **state)
 	assert_int_equal(amazon_ops.refunds_push(f->self, t.list, 2, sub, sizeof(sub),
 	                                         &f->err), 0);
 	assert_string_equal(sub, FEED_ID);
-	assert_int_equal(f->m.bad_token_header, 0);
+	assert_int_equal(f->m.lwa.bad_token, 0);
 
 	/* createFeedDocument */
 	assert_int_equal(f->m.ndoc, 1);
@@ -1708,7 +1370,7 @@ a_refund_without_reason_is_refused_before_any_request(void **state)
 	assert_int_equal(f->m.ndoc, 0);
 	assert_int_equal(f->m.nupload, 0);
 	assert_int_equal(f->m.ncreate, 0);
-	assert_int_equal(f->m.lwa_calls, 0);
+	assert_int_equal(f->m.lwa.calls, 0);
 }
 
 static void

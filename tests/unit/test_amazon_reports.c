@@ -14,19 +14,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
-
-#include <microhttpd.h>
 
 #include "adapters/adapter.h"
 #include "adapters/amazon/amazon_int.h"
@@ -35,6 +28,7 @@
 #include "connector/jsonutil.h"
 #include "connector/log.h"
 #include "connector/timeutil.h"
+#include "tests/unit/mock_http.h"
 
 #define CLIENT_ID "amzn1.application-oa2-client.test"
 #define CLIENT_SECRET "SECRET-cs-7f3a9b"
@@ -47,15 +41,9 @@
 
 #define MAX_REQ 16
 
-struct req {
-	char *uri;
-	int started;
-};
-
 struct mock {
-	struct MHD_Daemon *d;
-	int port;
-	pthread_mutex_t mu;
+	struct mock_http http;
+	struct mock_lwa lwa;
 	/* script */
 	const char *page1, *page2;      /* getReports answers (page2: with nextToken) */
 	int reports_status;             /* 0: 200; else this status for every getReports */
@@ -66,8 +54,6 @@ struct mock {
 	int doc_gzip;                   /* getReportDocument says GZIP */
 	int doc_status;                 /* 0: 200; else an S3 error with this status */
 	/* record */
-	char issued[64];
-	int lwa_calls, bad_token;
 	int nrep;
 	char rep_uri[MAX_REQ][1024];
 	int nrep_args[MAX_REQ];
@@ -77,195 +63,85 @@ struct mock {
 
 static struct mock mk;
 
-static void *
-mock_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+/* the presigned URL: no token expected */
+static enum MHD_Result
+mock_download(const struct mock_http_req *r)
 {
-	struct req *r = calloc(1, sizeof(*r));
+	static const char denied[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>"
+		"<Code>AccessDenied</Code><Message>Request has expired</Message>"
+		"<X-Amz-Expires>300</X-Amz-Expires><RequestId>X</RequestId><HostId>"
+		PRESIGN "</HostId></Error>";
 
-	(void)cls;
-	(void)conn;
-	if (r != NULL)
-		r->uri = strdup(uri);
-	return r;
-}
-
-static void
-mock_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-               enum MHD_RequestTerminationCode toe)
-{
-	struct req *r = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (r == NULL)
-		return;
-	free(r->uri);
-	free(r);
-	*con_cls = NULL;
+	mock_http_lock(&mk.http);
+	mk.ndownload++;
+	mk.download_token += mock_http_header(r, "x-amz-access-token") != NULL;
+	snprintf(mk.doc_uri, sizeof(mk.doc_uri), "%s", r->uri);
+	mock_http_unlock(&mk.http);
+	if (mk.doc_status != 0)
+		return mock_http_bytes(r->conn, (unsigned)mk.doc_status, denied, strlen(denied),
+		                       "application/xml");
+	return mock_http_bytes(r->conn, 200, mk.doc, mk.doc_len, mk.doc_ctype);
 }
 
 static enum MHD_Result
-mock_send(struct MHD_Connection *conn, unsigned status, const void *body, size_t len,
-          const char *ctype)
+mock_handler(void *ud, const struct mock_http_req *r)
 {
-	struct MHD_Response *mr;
-	enum MHD_Result ret;
-
-	mr = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
-	if (mr == NULL)
-		return MHD_NO;
-	if (ctype != NULL)
-		MHD_add_response_header(mr, "Content-Type", ctype);
-	ret = MHD_queue_response(conn, status, mr);
-	MHD_destroy_response(mr);
-	return ret;
-}
-
-static enum MHD_Result
-mock_json(struct MHD_Connection *conn, unsigned status, const char *body)
-{
-	return mock_send(conn, status, body, strlen(body), "application/json");
-}
-
-static enum MHD_Result
-count_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	(void)kind;
-	(void)key;
-	(void)value;
-	(*(int *)cls)++;
-	return MHD_YES;
-}
-
-static enum MHD_Result
-mock_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-             const char *version, const char *upload_data, size_t *upload_data_size,
-             void **con_cls)
-{
-	struct req *r = *con_cls;
-	const char *tok;
 	char body[512];
-	int good, nargs = 0;
 
-	(void)cls;
-	(void)version;
-	(void)upload_data;
-	if (r == NULL)
-		return MHD_NO;
-	if (!r->started) {
-		r->started = 1;
-		return MHD_YES;
-	}
-	if (*upload_data_size > 0) {
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	tok = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-amz-access-token");
-	if (strcmp(method, "POST") == 0 && strcmp(url, "/auth/o2/token") == 0) {
-		pthread_mutex_lock(&mk.mu);
-		mk.lwa_calls++;
-		snprintf(mk.issued, sizeof(mk.issued), "Atza|mock-token-%d", mk.lwa_calls);
-		snprintf(body, sizeof(body), "{\"access_token\":\"%s\",\"token_type\":\"bearer\","
-		         "\"expires_in\":3600}", mk.issued);
-		pthread_mutex_unlock(&mk.mu);
-		return mock_json(conn, 200, body);
-	}
-	/* the presigned URL: no token expected */
-	if (strcmp(method, "GET") == 0 && strncmp(url, "/s3/", 4) == 0) {
-		pthread_mutex_lock(&mk.mu);
-		mk.ndownload++;
-		mk.download_token += tok != NULL;
-		snprintf(mk.doc_uri, sizeof(mk.doc_uri), "%s", r->uri);
-		pthread_mutex_unlock(&mk.mu);
-		if (mk.doc_status != 0) {
-			static const char denied[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>"
-				"<Code>AccessDenied</Code><Message>Request has expired</Message>"
-				"<X-Amz-Expires>300</X-Amz-Expires><RequestId>X</RequestId><HostId>"
-				PRESIGN "</HostId></Error>";
+	(void)ud;
+	if (mock_http_is(r, "POST", MOCK_LWA_PATH))
+		return mock_lwa_serve(&mk.http, &mk.lwa, r);
+	if (mock_http_under(r, "GET", "/s3/"))
+		return mock_download(r);
+	if (!mock_lwa_token_ok(&mk.http, &mk.lwa, r))
+		return mock_http_json(r->conn, 403, mock_lwa_denied);
+	if (mock_http_is(r, "GET", AMAZON_REPORTS_PATH "/reports")) {
+		const char *next = mock_http_arg(r, "nextToken");
+		int nargs = mock_http_arg_count(r);
 
-			return mock_send(conn, (unsigned)mk.doc_status, denied, strlen(denied),
-			                 "application/xml");
-		}
-		return mock_send(conn, 200, mk.doc, mk.doc_len, mk.doc_ctype);
-	}
-	pthread_mutex_lock(&mk.mu);
-	good = tok != NULL && mk.issued[0] != '\0' && strcmp(tok, mk.issued) == 0;
-	mk.bad_token += !good;
-	pthread_mutex_unlock(&mk.mu);
-	if (!good)
-		return mock_json(conn, 403, "{\"errors\":[{\"code\":\"Unauthorized\",\"message\":"
-		                 "\"Access to requested resource is denied.\"}]}");
-	if (strcmp(method, "GET") == 0 && strcmp(url, AMAZON_REPORTS_PATH "/reports") == 0) {
-		const char *next = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-		                                               "nextToken");
-
-		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_arg, &nargs);
-		pthread_mutex_lock(&mk.mu);
+		mock_http_lock(&mk.http);
 		if (mk.nrep < MAX_REQ) {
 			snprintf(mk.rep_uri[mk.nrep], sizeof(mk.rep_uri[0]), "%s", r->uri);
 			mk.nrep_args[mk.nrep] = nargs;
 		}
 		mk.nrep++;
-		pthread_mutex_unlock(&mk.mu);
+		mock_http_unlock(&mk.http);
 		if (mk.reports_status != 0)
-			return mock_json(conn, (unsigned)mk.reports_status, "{\"errors\":[{\"code\":"
-			                 "\"QuotaExceeded\",\"message\":\"You exceeded your quota for "
-			                 "the requested resource.\"}]}");
+			return mock_http_json(r->conn, (unsigned)mk.reports_status, "{\"errors\":[{\"code\":"
+			                      "\"QuotaExceeded\",\"message\":\"You exceeded your quota for "
+			                      "the requested resource.\"}]}");
 		if (next != NULL && (nargs != 1 || mk.token_refused))
-			return mock_json(conn, 400, "{\"errors\":[{\"code\":\"InvalidInput\","
-			                 "\"message\":\"Invalid nextToken.\"}]}");
-		return mock_json(conn, 200, next != NULL ? mk.page2 : mk.page1);
+			return mock_http_json(r->conn, 400, "{\"errors\":[{\"code\":\"InvalidInput\","
+			                      "\"message\":\"Invalid nextToken.\"}]}");
+		return mock_http_json(r->conn, 200, next != NULL ? mk.page2 : mk.page1);
 	}
-	if (strcmp(method, "GET") == 0 &&
-	    strncmp(url, AMAZON_REPORTS_PATH "/documents/", strlen(AMAZON_REPORTS_PATH) + 11) == 0) {
-		const char *id = url + strlen(AMAZON_REPORTS_PATH) + 11;
+	if (mock_http_under(r, "GET", AMAZON_REPORTS_PATH "/documents/")) {
+		const char *id = r->url + strlen(AMAZON_REPORTS_PATH) + 11;
 
-		pthread_mutex_lock(&mk.mu);
+		mock_http_lock(&mk.http);
 		mk.ndoc++;
-		pthread_mutex_unlock(&mk.mu);
+		mock_http_unlock(&mk.http);
 		snprintf(body, sizeof(body), "{\"reportDocumentId\":\"%s\",\"url\":"
-		         "\"http://127.0.0.1:%d/s3/%s?" PRESIGN "\"%s}", id, mk.port, id,
+		         "\"%s/s3/%s?" PRESIGN "\"%s}", id, mk.http.base, id,
 		         mk.doc_gzip ? ",\"compressionAlgorithm\":\"GZIP\"" : "");
-		return mock_json(conn, 200, body);
+		return mock_http_json(r->conn, 200, body);
 	}
-	return mock_json(conn, 404, "{\"errors\":[{\"code\":\"NotFound\",\"message\":"
-	                 "\"Resource not found\"}]}");
+	return mock_http_json(r->conn, 404, "{\"errors\":[{\"code\":\"NotFound\",\"message\":"
+	                      "\"Resource not found\"}]}");
 }
 
 static int
 mock_start(void)
 {
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *info;
-
 	memset(&mk, 0, sizeof(mk));
-	pthread_mutex_init(&mk.mu, NULL);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	mk.d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-	                        0, NULL, NULL, mock_handler, NULL,
-	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	                        MHD_OPTION_URI_LOG_CALLBACK, mock_uri_log, NULL,
-	                        MHD_OPTION_NOTIFY_COMPLETED, mock_completed, NULL,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_END);
-	if (mk.d == NULL)
-		return -1;
-	info = MHD_get_daemon_info(mk.d, MHD_DAEMON_INFO_BIND_PORT);
-	if (info == NULL || info->port == 0)
-		return -1;
-	mk.port = info->port;
-	return 0;
+	return mock_http_start(&mk.http, 0, mock_handler, NULL);
 }
 
 static void
 mock_stop(void)
 {
-	if (mk.d != NULL)
-		MHD_stop_daemon(mk.d);
+	mock_http_stop(&mk.http);
 	free(mk.doc);
-	pthread_mutex_destroy(&mk.mu);
 }
 
 /* The download the mock serves: `data` as is or gzip'ed. */
@@ -275,30 +151,15 @@ mock_set_doc(const void *data, size_t len, int gzip, const char *ctype)
 	free(mk.doc);
 	mk.doc_gzip = gzip;
 	mk.doc_ctype = ctype;
-	if (!gzip) {
+	if (gzip) {
+		mk.doc = mock_gzip(data, len, &mk.doc_len);
+	} else {
 		mk.doc = malloc(len + 1);
 		assert_non_null(mk.doc);
 		memcpy(mk.doc, data, len);
 		mk.doc_len = len;
-		return;
 	}
-	{
-		z_stream zs;
-		size_t cap = len + len / 2 + 1024;
-
-		mk.doc = malloc(cap);
-		assert_non_null(mk.doc);
-		memset(&zs, 0, sizeof(zs));
-		assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
-		                 Z_OK);
-		zs.next_in = (Bytef *)(uintptr_t)data;
-		zs.avail_in = (uInt)len;
-		zs.next_out = mk.doc;
-		zs.avail_out = (uInt)cap;
-		assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
-		mk.doc_len = cap - zs.avail_out;
-		deflateEnd(&zs);
-	}
+	assert_non_null(mk.doc);
 }
 
 /* ---- fixture ------------------------------------------------------------ */
@@ -313,37 +174,17 @@ struct fx {
 	char path[128];
 };
 
+static const struct mock_amazon amazon = {
+	.state_dir = "/nonexistent/test_amazon_reports",
+	.client_id = CLIENT_ID, .client_secret = CLIENT_SECRET, .refresh_token = REFRESH_TOKEN,
+	.marketplace_ids = "A1PA6795UKMFR9", .endpoint_tail = "/",
+	.retries = 1, .time_scale = 1000.0, .forget_secrets = 1, .ops = &amazon_ops,
+};
+
 static int
 fx_open(struct fx *f, const char *extra)
 {
-	struct adapter_env env;
-	struct http_opts opts;
-	char text[2048];
-
-	memset(&opts, 0, sizeof(opts));
-	opts.connect_timeout_ms = 2000;
-	opts.timeout_ms = 10000;
-	opts.max_retries = 1;
-	opts.backoff_base_ms = 5;
-	opts.backoff_max_ms = 20;
-	opts.retry_after_max_ms = 50;
-	snprintf(text, sizeof(text),
-	         "[connector]\nstate_dir = /nonexistent/test_amazon_reports\n[marketplace]\n"
-	         "type = amazon\nendpoint = http://127.0.0.1:%d/\n"
-	         "token_url = http://127.0.0.1:%d/auth/o2/token\nclient_id = " CLIENT_ID "\n"
-	         "client_secret = " CLIENT_SECRET "\nrefresh_token = " REFRESH_TOKEN "\n"
-	         "marketplace_ids = A1PA6795UKMFR9\n%s",
-	         mk.port, mk.port, extra != NULL ? extra : "");
-	if (conf_load_string(&f->conf, text, "test.conf", &f->err) < 0)
-		return -1;
-	log_secret_clear();
-	if (http_client_new(&f->http, &opts, &f->err) < 0)
-		return -1;
-	memset(&env, 0, sizeof(env));
-	env.http = f->http;
-	env.conf = conf_section(f->conf, "marketplace");
-	env.time_scale = 1000.0;
-	return amazon_ops.open(&f->self, &env, &f->err);
+	return mock_amazon_open(&f->self, &f->conf, &f->http, &mk.http, &amazon, extra, &f->err);
 }
 
 static int
@@ -370,66 +211,13 @@ fx_teardown(void **state)
 	char tmp[160];
 
 	page_free(&f->page);
-	if (f->self != NULL)
-		amazon_ops.close(f->self);
-	http_client_free(f->http);
-	conf_free(f->conf);
+	mock_adapter_close(&f->self, &f->conf, &f->http, amazon_ops.close);
 	mock_stop();
 	unlink(f->path);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
 	unlink(tmp);
 	rmdir(f->dir);
 	free(f);
-	return 0;
-}
-
-static char *
-file_read(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *b = NULL;
-	long n;
-
-	if (fp == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
-	    (b = malloc((size_t)n + 1)) != NULL && fread(b, 1, (size_t)n, fp) == (size_t)n) {
-		b[n] = '\0';
-		*len = (size_t)n;
-	} else {
-		free(b);
-		b = NULL;
-	}
-	fclose(fp);
-	return b;
-}
-
-/* The value of `key` in the query of `uri`, percent-decoded. */
-static int
-query_value(const char *uri, const char *key, char *out, size_t n)
-{
-	const char *q = strchr(uri, '?');
-	size_t kl = strlen(key), o = 0;
-
-	while (q != NULL) {
-		q++;
-		if (strncmp(q, key, kl) == 0 && q[kl] == '=') {
-			q += kl + 1;
-			while (*q != '\0' && *q != '&' && o + 1 < n) {
-				if (*q == '%' && q[1] != '\0' && q[2] != '\0') {
-					char hex[3] = { q[1], q[2], '\0' };
-
-					out[o++] = (char)strtol(hex, NULL, 16);
-					q += 3;
-				} else {
-					out[o++] = *q++;
-				}
-			}
-			out[o] = '\0';
-			return 1;
-		}
-		q = strchr(q, '&');
-	}
 	return 0;
 }
 
@@ -571,15 +359,15 @@ settlements_page_lists_with_created_since_then_pages_with_the_token_alone(void *
 	assert_int_equal(amazon__settlements_page(f->self, NULL, &f->page, &f->err), 0);
 	assert_int_equal(mk.nrep, 1);
 	assert_int_equal(mk.nrep_args[0], 4);
-	assert_true(query_value(mk.rep_uri[0], "reportTypes", v, sizeof(v)));
+	assert_true(mock_http_query_value(mk.rep_uri[0], "reportTypes", v, sizeof(v)));
 	assert_string_equal(v, STL_TYPE);
-	assert_true(query_value(mk.rep_uri[0], "processingStatuses", v, sizeof(v)));
+	assert_true(mock_http_query_value(mk.rep_uri[0], "processingStatuses", v, sizeof(v)));
 	assert_string_equal(v, "DONE");
-	assert_true(query_value(mk.rep_uri[0], "pageSize", v, sizeof(v)));
+	assert_true(mock_http_query_value(mk.rep_uri[0], "pageSize", v, sizeof(v)));
 	assert_string_equal(v, "100");
-	assert_true(query_value(mk.rep_uri[0], "createdSince", v, sizeof(v)));
+	assert_true(mock_http_query_value(mk.rep_uri[0], "createdSince", v, sizeof(v)));
 	assert_string_equal(v, start);
-	assert_int_equal(mk.bad_token, 0);
+	assert_int_equal(mk.lwa.bad_token, 0);
 
 	/* two DONE settlement reports; the one without a document is bad; the
 	 * other report type and the one in progress are skipped */
@@ -621,7 +409,7 @@ settlements_page_lists_with_created_since_then_pages_with_the_token_alone(void *
 	/* the next listing re-reads three days before the watermark */
 	assert_int_equal(amazon__settlements_page(f->self, cursor, &f->page, &f->err), 0);
 	assert_int_equal(mk.nrep, 3);
-	assert_true(query_value(mk.rep_uri[2], "createdSince", v, sizeof(v)));
+	assert_true(mock_http_query_value(mk.rep_uri[2], "createdSince", v, sizeof(v)));
 	assert_string_equal(v, "2026-11-17T10:05:00Z");
 	assert_int_equal(mk.nrep_args[2], 4);
 }
@@ -641,7 +429,7 @@ a_refused_token_restarts_the_listing_from_its_start(void **state)
 	                                          &f->page, &f->err), 0);
 	assert_int_equal(mk.nrep, 2);
 	assert_non_null(strstr(mk.rep_uri[0], "nextToken=expired"));
-	assert_true(query_value(mk.rep_uri[1], "createdSince", v, sizeof(v)));
+	assert_true(mock_http_query_value(mk.rep_uri[1], "createdSince", v, sizeof(v)));
 	assert_string_equal(v, "2026-11-17T10:05:00Z");
 	assert_int_equal(f->page.n, 1);
 	assert_int_equal(f->page.more, 0);
@@ -687,7 +475,7 @@ assert_file(const struct fx *f, const char *want, size_t want_len)
 	char *got, tmp[160];
 	size_t len = 0;
 
-	got = file_read(f->path, &len);
+	got = mock_file_read(f->path, &len);
 	assert_non_null(got);
 	assert_int_equal(len, want_len);
 	assert_memory_equal(got, want, want_len);
@@ -713,7 +501,7 @@ fetch_gunzips_cp1252_into_utf8_without_the_token_on_the_presigned_url(void **sta
 	assert_int_equal(mk.ndoc, 1);
 	assert_int_equal(mk.ndownload, 1);
 	assert_int_equal(mk.download_token, 0);
-	assert_int_equal(mk.bad_token, 0);
+	assert_int_equal(mk.lwa.bad_token, 0);
 	assert_non_null(strstr(mk.doc_uri, "/s3/amzn1.spdoc.1.4.eu.doc-617?" PRESIGN));
 	assert_file(f, utf8, sizeof(utf8) - 1);
 

@@ -16,17 +16,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <zlib.h>
-
-#include <microhttpd.h>
 
 #include "adapters/adapter.h"
 #include "adapters/amazon/amazon_int.h"
@@ -35,6 +27,7 @@
 #include "connector/jsonutil.h"
 #include "connector/log.h"
 #include "connector/timeutil.h"
+#include "tests/unit/mock_http.h"
 
 #define CLIENT_ID "amzn1.application-oa2-client.test"
 #define CLIENT_SECRET "SECRET-cs-returns"
@@ -365,140 +358,62 @@ static const char merchant_doc[] =
 
 enum end { END_DONE = 0, END_CANCELLED, END_FATAL, END_STUCK, END_EMPTY };
 
-struct req {
-	char *body;
-	size_t len;
-	int started;
-};
-
 struct rep {
 	int fba;
 	int polls;
 };
 
 struct mock {
-	struct MHD_Daemon *d;
-	int port;
-	pthread_mutex_t mu;
+	struct mock_http http;
+	struct mock_lwa lwa;
 	/* script */
 	enum end end_fba, end_merchant;
 	int gzip;                     /* documents are gzip (GZIP said) */
 	int create_status;            /* createReport answers this (0: 202) */
 	const char *order_body;       /* listFinancialEventsByOrderId's answer */
 	/* record */
-	char issued[64];
-	int bad_token;
 	int nfin, nord, ncreate, nget, ndoc, ndownload, download_token;
 	char create_body[MAX_REP][512];
 	struct rep reps[MAX_REP];
 };
 
-static void *
-mock_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
-{
-	(void)cls;
-	(void)uri;
-	(void)conn;
-	return calloc(1, sizeof(struct req));
-}
-
-static void
-mock_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-               enum MHD_RequestTerminationCode toe)
-{
-	struct req *r = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (r == NULL)
-		return;
-	free(r->body);
-	free(r);
-	*con_cls = NULL;
-}
-
 static enum MHD_Result
-mock_send(struct MHD_Connection *conn, unsigned status, const void *body, size_t len,
-          const char *ctype)
-{
-	struct MHD_Response *mr;
-	enum MHD_Result ret;
-
-	mr = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
-	if (mr == NULL)
-		return MHD_NO;
-	MHD_add_response_header(mr, "Content-Type", ctype);
-	ret = MHD_queue_response(conn, status, mr);
-	MHD_destroy_response(mr);
-	return ret;
-}
-
-static enum MHD_Result
-mock_json(struct MHD_Connection *conn, unsigned status, const char *body)
-{
-	return mock_send(conn, status, body, strlen(body), "application/json");
-}
-
-/* gzip of text into out[cap]: the length. */
-static size_t
-gzip_text(unsigned char *out, size_t cap, const char *text)
-{
-	z_stream zs;
-	size_t n;
-
-	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return 0;
-	zs.next_in = (Bytef *)(uintptr_t)text;
-	zs.avail_in = (uInt)strlen(text);
-	zs.next_out = out;
-	zs.avail_out = (uInt)cap;
-	n = deflate(&zs, Z_FINISH) == Z_STREAM_END ? cap - zs.avail_out : 0;
-	deflateEnd(&zs);
-	return n;
-}
-
-static enum MHD_Result
-mock_reports(struct mock *m, struct MHD_Connection *conn, const char *url,
-             const char *method, struct req *r)
+mock_reports(struct mock *m, const struct mock_http_req *r)
 {
 	char body[512];
 	int i;
 
-	if (strcmp(method, "POST") == 0 && strcmp(url, AMAZON_REPORTS_PATH "/reports") == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "POST", AMAZON_REPORTS_PATH "/reports")) {
+		mock_http_lock(&m->http);
 		i = m->ncreate++;
 		if (i < MAX_REP) {
-			snprintf(m->create_body[i], sizeof(m->create_body[i]), "%s",
-			         r->body != NULL ? r->body : "");
-			m->reps[i].fba = r->body != NULL && strstr(r->body, AMAZON_RETURNS_FBA_TYPE) != NULL;
+			snprintf(m->create_body[i], sizeof(m->create_body[i]), "%s", r->body);
+			m->reps[i].fba = strstr(r->body, AMAZON_RETURNS_FBA_TYPE) != NULL;
 		}
-		pthread_mutex_unlock(&m->mu);
+		mock_http_unlock(&m->http);
 		if (m->create_status != 0)
-			return mock_json(conn, (unsigned)m->create_status, "{\"errors\":[{\"code\":"
-			                 "\"InvalidInput\",\"message\":\"Report type not available "
-			                 "for this seller.\"}]}");
+			return mock_http_json(r->conn, (unsigned)m->create_status, "{\"errors\":[{\"code\":"
+			                      "\"InvalidInput\",\"message\":\"Report type not available "
+			                      "for this seller.\"}]}");
 		snprintf(body, sizeof(body), "{\"reportId\":\"R%d\"}", i + 1);
-		return mock_json(conn, 202, body);
+		return mock_http_json(r->conn, 202, body);
 	}
-	if (strcmp(method, "GET") == 0 &&
-	    strncmp(url, AMAZON_REPORTS_PATH "/reports/R", strlen(AMAZON_REPORTS_PATH) + 10) == 0) {
+	if (mock_http_under(r, "GET", AMAZON_REPORTS_PATH "/reports/R")) {
 		static const char *const names[] = { "DONE", "CANCELLED", "FATAL", "IN_PROGRESS",
 		                                     "DONE" };
 		const char *status;
 		enum end e;
 		int polls, with_doc;
 
-		i = (int)strtol(url + strlen(AMAZON_REPORTS_PATH) + 10, NULL, 10) - 1;
+		i = (int)strtol(r->url + strlen(AMAZON_REPORTS_PATH) + 10, NULL, 10) - 1;
 		if (i < 0 || i >= MAX_REP)
-			return mock_json(conn, 404, "{\"errors\":[{\"code\":\"NotFound\",\"message\":"
-			                 "\"no\"}]}");
-		pthread_mutex_lock(&m->mu);
+			return mock_http_json(r->conn, 404, "{\"errors\":[{\"code\":\"NotFound\","
+			                      "\"message\":\"no\"}]}");
+		mock_http_lock(&m->http);
 		m->nget++;
 		polls = ++m->reps[i].polls;
 		e = m->reps[i].fba ? m->end_fba : m->end_merchant;
-		pthread_mutex_unlock(&m->mu);
+		mock_http_unlock(&m->http);
 		if (polls <= 2 || e == END_STUCK)
 			status = polls == 1 ? "IN_QUEUE" : "IN_PROGRESS";
 		else
@@ -512,140 +427,91 @@ mock_reports(struct mock *m, struct MHD_Connection *conn, const char *url,
 			snprintf(body + strlen(body), sizeof(body) - strlen(body),
 			         ",\"reportDocumentId\":\"amzn1.doc.D%d\"", i + 1);
 		snprintf(body + strlen(body), sizeof(body) - strlen(body), "}");
-		return mock_json(conn, 200, body);
+		return mock_http_json(r->conn, 200, body);
 	}
-	if (strcmp(method, "GET") == 0 &&
-	    strncmp(url, AMAZON_REPORTS_PATH "/documents/amzn1.doc.D",
-	            strlen(AMAZON_REPORTS_PATH) + 22) == 0) {
-		i = (int)strtol(url + strlen(AMAZON_REPORTS_PATH) + 22, NULL, 10);
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_under(r, "GET", AMAZON_REPORTS_PATH "/documents/amzn1.doc.D")) {
+		i = (int)strtol(r->url + strlen(AMAZON_REPORTS_PATH) + 22, NULL, 10);
+		mock_http_lock(&m->http);
 		m->ndoc++;
-		pthread_mutex_unlock(&m->mu);
+		mock_http_unlock(&m->http);
 		snprintf(body, sizeof(body), "{\"reportDocumentId\":\"amzn1.doc.D%d\",\"url\":"
-		         "\"http://127.0.0.1:%d/s3/D%d?" PRESIGN "\"%s}", i, m->port, i,
+		         "\"%s/s3/D%d?" PRESIGN "\"%s}", i, m->http.base, i,
 		         m->gzip ? ",\"compressionAlgorithm\":\"GZIP\"" : "");
-		return mock_json(conn, 200, body);
+		return mock_http_json(r->conn, 200, body);
 	}
-	return mock_json(conn, 404, "{\"errors\":[{\"code\":\"NotFound\",\"message\":\"no\"}]}");
+	return mock_http_json(r->conn, 404, "{\"errors\":[{\"code\":\"NotFound\",\"message\":\"no\"}]}");
+}
+
+/* The presigned URL of report document i+1 (no token expected): the report's
+ * text, gzip'ed when the script says so. */
+static enum MHD_Result
+mock_download(struct mock *m, const struct mock_http_req *r)
+{
+	int i = (int)strtol(r->url + 5, NULL, 10) - 1, fba;
+	const char *text;
+	unsigned char *gz;
+	size_t n = 0;
+	enum MHD_Result ret;
+
+	mock_http_lock(&m->http);
+	m->ndownload++;
+	m->download_token += mock_http_header(r, "x-amz-access-token") != NULL;
+	fba = i >= 0 && i < MAX_REP && m->reps[i].fba;
+	text = fba ? fba_doc : merchant_doc;
+	if ((fba ? m->end_fba : m->end_merchant) == END_EMPTY)
+		text = fba ? FBA_HEADER "\r\n" : MERCHANT_HEADER "\n";
+	mock_http_unlock(&m->http);
+	if (!m->gzip)
+		return mock_http_bytes(r->conn, 200, text, strlen(text), "text/plain; charset=Cp1252");
+	gz = mock_gzip(text, strlen(text), &n);
+	ret = mock_http_bytes(r->conn, 200, gz != NULL ? gz : (const void *)"", gz != NULL ? n : 0,
+	                      "text/plain; charset=Cp1252");
+	free(gz);
+	return ret;
 }
 
 static enum MHD_Result
-mock_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-             const char *version, const char *upload_data, size_t *upload_data_size,
-             void **con_cls)
+mock_handler(void *ud, const struct mock_http_req *r)
 {
-	struct mock *m = cls;
-	struct req *r = *con_cls;
-	const char *tok;
-	char body[256];
-	int good;
+	struct mock *m = ud;
 
-	(void)version;
-	if (r == NULL)
-		return MHD_NO;
-	if (!r->started) {
-		r->started = 1;
-		return MHD_YES;
-	}
-	if (*upload_data_size > 0) {
-		char *p = realloc(r->body, r->len + *upload_data_size + 1);
-
-		if (p == NULL)
-			return MHD_NO;
-		memcpy(p + r->len, upload_data, *upload_data_size);
-		r->len += *upload_data_size;
-		p[r->len] = '\0';
-		r->body = p;
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	tok = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-amz-access-token");
-	if (strcmp(method, "POST") == 0 && strcmp(url, "/auth/o2/token") == 0) {
-		pthread_mutex_lock(&m->mu);
-		snprintf(m->issued, sizeof(m->issued), "Atza|mock-returns-token");
-		snprintf(body, sizeof(body), "{\"access_token\":\"%s\",\"token_type\":\"bearer\","
-		         "\"expires_in\":3600}", m->issued);
-		pthread_mutex_unlock(&m->mu);
-		return mock_json(conn, 200, body);
-	}
-	if (strcmp(method, "GET") == 0 && strncmp(url, "/s3/D", 5) == 0) {
-		int i = (int)strtol(url + 5, NULL, 10) - 1, fba;
-		unsigned char gz[4096];
-		const char *text;
-		size_t n;
-
-		pthread_mutex_lock(&m->mu);
-		m->ndownload++;
-		m->download_token += tok != NULL;
-		fba = i >= 0 && i < MAX_REP && m->reps[i].fba;
-		text = fba ? fba_doc : merchant_doc;
-		if ((fba ? m->end_fba : m->end_merchant) == END_EMPTY)
-			text = fba ? FBA_HEADER "\r\n" : MERCHANT_HEADER "\n";
-		pthread_mutex_unlock(&m->mu);
-		if (!m->gzip)
-			return mock_send(conn, 200, text, strlen(text), "text/plain; charset=Cp1252");
-		n = gzip_text(gz, sizeof(gz), text);
-		return mock_send(conn, 200, gz, n, "text/plain; charset=Cp1252");
-	}
-	pthread_mutex_lock(&m->mu);
-	good = tok != NULL && m->issued[0] != '\0' && strcmp(tok, m->issued) == 0;
-	m->bad_token += !good;
-	pthread_mutex_unlock(&m->mu);
-	if (!good)
-		return mock_json(conn, 403, "{\"errors\":[{\"code\":\"Unauthorized\",\"message\":"
-		                 "\"Access to requested resource is denied.\"}]}");
-	if (strncmp(url, AMAZON_REPORTS_PATH "/", strlen(AMAZON_REPORTS_PATH) + 1) == 0)
-		return mock_reports(m, conn, url, method, r);
-	if (strcmp(method, "GET") == 0 && strcmp(url, AMAZON_FINANCES_PATH) == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "POST", MOCK_LWA_PATH))
+		return mock_lwa_serve(&m->http, &m->lwa, r);
+	if (mock_http_under(r, "GET", "/s3/D"))
+		return mock_download(m, r);
+	if (!mock_lwa_token_ok(&m->http, &m->lwa, r))
+		return mock_http_json(r->conn, 403, mock_lwa_denied);
+	if (mock_http_under(r, NULL, AMAZON_REPORTS_PATH "/"))
+		return mock_reports(m, r);
+	if (mock_http_is(r, "GET", AMAZON_FINANCES_PATH)) {
+		mock_http_lock(&m->http);
 		m->nfin++;
-		pthread_mutex_unlock(&m->mu);
-		return mock_json(conn, 200, fin_page);
+		mock_http_unlock(&m->http);
+		return mock_http_json(r->conn, 200, fin_page);
 	}
-	if (strcmp(method, "GET") == 0 && strncmp(url, AMAZON_FINANCES_ORDER_PATH,
-	                                          strlen(AMAZON_FINANCES_ORDER_PATH)) == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_under(r, "GET", AMAZON_FINANCES_ORDER_PATH)) {
+		mock_http_lock(&m->http);
 		m->nord++;
-		pthread_mutex_unlock(&m->mu);
-		return mock_json(conn, 200, m->order_body != NULL ? m->order_body : fin_old);
+		mock_http_unlock(&m->http);
+		return mock_http_json(r->conn, 200, m->order_body != NULL ? m->order_body : fin_old);
 	}
-	return mock_json(conn, 400, "{\"errors\":[{\"code\":\"InvalidInput\",\"message\":\"?\"}]}");
+	return mock_http_json(r->conn, 400,
+	                      "{\"errors\":[{\"code\":\"InvalidInput\",\"message\":\"?\"}]}");
 }
 
 static int
 mock_start(struct mock *m)
 {
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *info;
-
 	memset(m, 0, sizeof(*m));
-	pthread_mutex_init(&m->mu, NULL);
 	m->gzip = 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	m->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-	                        0, NULL, NULL, mock_handler, m,
-	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	                        MHD_OPTION_URI_LOG_CALLBACK, mock_uri_log, m,
-	                        MHD_OPTION_NOTIFY_COMPLETED, mock_completed, m,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-	                        MHD_OPTION_END);
-	if (m->d == NULL)
-		return -1;
-	info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
-	if (info == NULL || info->port == 0)
-		return -1;
-	m->port = info->port;
-	return 0;
+	m->lwa.fixed = "Atza|mock-returns-token";
+	return mock_http_start(&m->http, 0, mock_handler, m);
 }
 
 static void
 mock_stop(struct mock *m)
 {
-	if (m->d != NULL)
-		MHD_stop_daemon(m->d);
-	pthread_mutex_destroy(&m->mu);
+	mock_http_stop(&m->http);
 }
 
 /* ---- the adapter ---------------------------------------------------------------- */
@@ -659,38 +525,17 @@ struct fx {
 	struct page page;
 };
 
+static const struct mock_amazon amazon = {
+	.state_dir = "/nonexistent/test_amazon_returns",
+	.client_id = CLIENT_ID, .client_secret = CLIENT_SECRET, .refresh_token = REFRESH_TOKEN,
+	.marketplace_ids = "ATVPDKIKX0DER, A2EUQ1WTGCTBG2", .endpoint_tail = "",
+	.retries = 2, .time_scale = 1000.0, .ops = &amazon_ops,
+};
+
 static int
 fx_open(struct fx *f, const char *extra)
 {
-	struct adapter_env env;
-	struct http_opts opts;
-	char text[2048];
-
-	memset(&opts, 0, sizeof(opts));
-	opts.connect_timeout_ms = 2000;
-	opts.timeout_ms = 10000;
-	opts.max_retries = 2;
-	opts.backoff_base_ms = 5;
-	opts.backoff_max_ms = 20;
-	opts.retry_after_max_ms = 50;
-	snprintf(text, sizeof(text),
-	         "[connector]\nstate_dir = /nonexistent/test_amazon_returns\n"
-	         "[marketplace]\ntype = amazon\n"
-	         "endpoint = http://127.0.0.1:%d\n"
-	         "token_url = http://127.0.0.1:%d/auth/o2/token\n"
-	         "client_id = " CLIENT_ID "\nclient_secret = " CLIENT_SECRET "\n"
-	         "refresh_token = " REFRESH_TOKEN "\n"
-	         "marketplace_ids = ATVPDKIKX0DER, A2EUQ1WTGCTBG2\n%s",
-	         f->m.port, f->m.port, extra != NULL ? extra : "");
-	if (conf_load_string(&f->conf, text, "test.conf", &f->err) < 0)
-		return -1;
-	if (http_client_new(&f->http, &opts, &f->err) < 0)
-		return -1;
-	memset(&env, 0, sizeof(env));
-	env.http = f->http;
-	env.conf = conf_section(f->conf, "marketplace");
-	env.time_scale = 1000.0;
-	return amazon_ops.open(&f->self, &env, &f->err);
+	return mock_amazon_open(&f->self, &f->conf, &f->http, &f->m.http, &amazon, extra, &f->err);
 }
 
 static int
@@ -712,10 +557,7 @@ fx_teardown(void **state)
 	struct fx *f = *state;
 
 	page_free(&f->page);
-	if (f->self != NULL)
-		amazon_ops.close(f->self);
-	http_client_free(f->http);
-	conf_free(f->conf);
+	mock_adapter_close(&f->self, &f->conf, &f->http, amazon_ops.close);
 	mock_stop(&f->m);
 	free(f);
 	return 0;
@@ -799,7 +641,7 @@ refunds_page_marks_the_refunds_whose_goods_came_back(void **state)
 	assert_int_equal(f->m.ndoc, 2);
 	assert_int_equal(f->m.ndownload, 2);
 	assert_int_equal(f->m.download_token, 0);   /* the presigned URL never sees it */
-	assert_int_equal(f->m.bad_token, 0);
+	assert_int_equal(f->m.lwa.bad_token, 0);
 
 	/* Amazon's own return reason stays visible in the log */
 	assert_true(lseek(fd, 0, SEEK_SET) == 0);

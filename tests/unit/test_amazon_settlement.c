@@ -29,6 +29,7 @@
 #include "adapters/adapter.h"
 #include "adapters/amazon/amazon_int.h"
 #include "connector/money.h"
+#include "tests/unit/mock_http.h"
 
 /* ---- a sink that keeps what it got -------------------------------------- */
 
@@ -110,29 +111,6 @@ parse_mem(struct got *g, struct sc_error *err, const char *text, size_t len, siz
 	g->err = e;
 	sc_error_clear(err);
 	return amazon__settlement_parse_mem(text, len, piece, &sink, err);
-}
-
-static char *
-file_read(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL) {
-		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
 }
 
 static void
@@ -264,7 +242,7 @@ data_files_give_their_hand_computed_headers_and_totals(void **state)
 		assert_int_equal(sum_of_type(g, "other-transaction"), c->other);
 		assert_int_equal(sum_of_type(g, "ServiceFee"), c->service);
 		data_path(path, sizeof(path), c->file);
-		text = file_read(path, &len);
+		text = mock_file_read(path, &len);
 		assert_non_null(text);
 		check_pieces(text, len);
 		free(text);
@@ -540,7 +518,7 @@ a_bad_row_after_good_ones_fails_the_whole_settlement(void **state)
 	(void)state;
 	/* v2_usd.tsv with its last amount (line 22, "-45.67") made "-45.6x" */
 	data_path(path, sizeof(path), "v2_usd.tsv");
-	text = file_read(path, &len);
+	text = mock_file_read(path, &len);
 	assert_non_null(text);
 	bad = strstr(text, "-45.67");
 	assert_non_null(bad);

@@ -14,18 +14,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xpath.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-
-#include <microhttpd.h>
 
 #include "adapters/adapter.h"
 #include "adapters/amazon/amazon_int.h"
@@ -33,6 +26,8 @@
 #include "connector/http.h"
 #include "connector/jsonutil.h"
 #include "connector/log.h"
+#include "tests/unit/mock_http.h"
+#include "tests/unit/mock_xml.h"
 
 #define CLIENT_ID "amzn1.application-oa2-client.test"
 #define CLIENT_SECRET "SECRET-cs-7f3a9b"
@@ -330,62 +325,6 @@ ship_body_refuses_what_amazon_cannot_take(void **state)
 
 /* ---- the cancellation feed ---------------------------------------------- */
 
-static xmlChar *
-xp_str(xmlDocPtr doc, const char *expr)
-{
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-	xmlXPathObjectPtr o;
-	char e[512];
-	xmlChar *s = NULL;
-
-	snprintf(e, sizeof(e), "string(%s)", expr);
-	o = xmlXPathEvalExpression((const xmlChar *)e, ctx);
-	if (o != NULL && o->stringval != NULL)
-		s = xmlStrdup(o->stringval);
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(ctx);
-	return s;
-}
-
-static void
-assert_xp(xmlDocPtr doc, const char *expr, const char *want)
-{
-	xmlChar *s = xp_str(doc, expr);
-
-	if (s == NULL || strcmp((const char *)s, want) != 0) {
-		fprintf(stderr, "%s: got \"%s\", want \"%s\"\n", expr,
-		        s != NULL ? (const char *)s : "(null)", want);
-		xmlFree(s);
-		fail();
-	}
-	xmlFree(s);
-}
-
-/* Names of the element children of the one node at `expr`, joined by ','. */
-static void
-assert_children(xmlDocPtr doc, const char *expr, const char *want)
-{
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
-	char got[512] = "";
-	size_t used = 0;
-	xmlNodePtr c;
-
-	assert_non_null(o);
-	assert_non_null(o->nodesetval);
-	assert_int_equal(o->nodesetval->nodeNr, 1);
-	for (c = o->nodesetval->nodeTab[0]->children; c != NULL; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%s",
-		                         used > 0 ? "," : "", (const char *)c->name);
-		assert_true(used < sizeof(got));
-	}
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(ctx);
-	assert_string_equal(got, want);
-}
-
 #define OA "/AmazonEnvelope/Message/OrderAdjustment"
 
 /* The feed of cancel_init with both lines (2 and 1 units), reason `reason`. */
@@ -396,26 +335,26 @@ check_cancel_feed(const char *xml, size_t len, const char *merchant, const char 
 
 	assert_non_null(doc);
 	assert_non_null(strstr(xml, "encoding=\"UTF-8\""));
-	assert_children(doc, "/AmazonEnvelope", "Header,MessageType,Message");
-	assert_children(doc, "/AmazonEnvelope/Header", "DocumentVersion,MerchantIdentifier");
-	assert_xp(doc, "/AmazonEnvelope/Header/DocumentVersion", "1.01");
-	assert_xp(doc, "/AmazonEnvelope/Header/MerchantIdentifier", merchant);
-	assert_xp(doc, "/AmazonEnvelope/MessageType", "OrderAdjustment");
-	assert_children(doc, "/AmazonEnvelope/Message", "MessageID,OrderAdjustment");
-	assert_xp(doc, "/AmazonEnvelope/Message/MessageID", "1");
-	assert_children(doc, OA, "AmazonOrderID,ActionType,AdjustedItem,AdjustedItem");
-	assert_xp(doc, OA "/AmazonOrderID", ORDER_US);
-	assert_xp(doc, OA "/ActionType", "Cancel");
-	assert_children(doc, OA "/AdjustedItem[1]",
-	                "AmazonOrderItemCode,AdjustmentReason,Quantity");
-	assert_xp(doc, OA "/AdjustedItem[1]/AmazonOrderItemCode", "68812345670011");
-	assert_xp(doc, OA "/AdjustedItem[1]/AdjustmentReason", reason);
-	assert_xp(doc, OA "/AdjustedItem[1]/Quantity", "2");
-	assert_children(doc, OA "/AdjustedItem[2]",
-	                "AmazonOrderItemCode,AdjustmentReason,Quantity");
-	assert_xp(doc, OA "/AdjustedItem[2]/AmazonOrderItemCode", "68812345670012");
-	assert_xp(doc, OA "/AdjustedItem[2]/AdjustmentReason", reason);
-	assert_xp(doc, OA "/AdjustedItem[2]/Quantity", "1");
+	mock_xml_assert_children(doc, "/AmazonEnvelope", "Header,MessageType,Message");
+	mock_xml_assert_children(doc, "/AmazonEnvelope/Header", "DocumentVersion,MerchantIdentifier");
+	mock_xml_assert(doc, "/AmazonEnvelope/Header/DocumentVersion", "1.01");
+	mock_xml_assert(doc, "/AmazonEnvelope/Header/MerchantIdentifier", merchant);
+	mock_xml_assert(doc, "/AmazonEnvelope/MessageType", "OrderAdjustment");
+	mock_xml_assert_children(doc, "/AmazonEnvelope/Message", "MessageID,OrderAdjustment");
+	mock_xml_assert(doc, "/AmazonEnvelope/Message/MessageID", "1");
+	mock_xml_assert_children(doc, OA, "AmazonOrderID,ActionType,AdjustedItem,AdjustedItem");
+	mock_xml_assert(doc, OA "/AmazonOrderID", ORDER_US);
+	mock_xml_assert(doc, OA "/ActionType", "Cancel");
+	mock_xml_assert_children(doc, OA "/AdjustedItem[1]",
+	                         "AmazonOrderItemCode,AdjustmentReason,Quantity");
+	mock_xml_assert(doc, OA "/AdjustedItem[1]/AmazonOrderItemCode", "68812345670011");
+	mock_xml_assert(doc, OA "/AdjustedItem[1]/AdjustmentReason", reason);
+	mock_xml_assert(doc, OA "/AdjustedItem[1]/Quantity", "2");
+	mock_xml_assert_children(doc, OA "/AdjustedItem[2]",
+	                         "AmazonOrderItemCode,AdjustmentReason,Quantity");
+	mock_xml_assert(doc, OA "/AdjustedItem[2]/AmazonOrderItemCode", "68812345670012");
+	mock_xml_assert(doc, OA "/AdjustedItem[2]/AdjustmentReason", reason);
+	mock_xml_assert(doc, OA "/AdjustedItem[2]/Quantity", "1");
 	xmlFreeDoc(doc);
 }
 
@@ -489,16 +428,12 @@ cancel_feed_refuses_what_amazon_cannot_take(void **state)
 
 /* ---- the mock SP-API ---------------------------------------------------- */
 
-struct req {
-	char *body;
-	size_t len;
-	int started;
-};
+static const char not_found[] = "{\"errors\":[{\"code\":\"NotFound\",\"message\":"
+                                "\"Resource not found\"}]}";
 
 struct mock {
-	struct MHD_Daemon *d;
-	int port;
-	pthread_mutex_t mu;
+	struct mock_http http;
+	struct mock_lwa lwa;
 
 	/* script */
 	int ship_status;              /* confirmShipment answers this (0: 204) */
@@ -506,8 +441,6 @@ struct mock {
 	const char *report;           /* the processing report */
 
 	/* record */
-	char issued[64];
-	int lwa_calls;
 	int nship, ship_token;
 	char ship_url[256], ship_ctype[128];
 	char *ship_req;
@@ -516,223 +449,111 @@ struct mock {
 	char create_body[512];
 };
 
-static void *
-mock_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
-{
-	(void)cls;
-	(void)uri;
-	(void)conn;
-	return calloc(1, sizeof(struct req));
-}
-
-static void
-mock_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-               enum MHD_RequestTerminationCode toe)
-{
-	struct req *r = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (r == NULL)
-		return;
-	free(r->body);
-	free(r);
-	*con_cls = NULL;
-}
-
 static enum MHD_Result
-mock_send(struct MHD_Connection *conn, unsigned status, const char *body,
-          const char *ctype)
+mock_ship(struct mock *m, const struct mock_http_req *r)
 {
-	struct MHD_Response *mr;
-	enum MHD_Result ret;
-
-	mr = MHD_create_response_from_buffer(strlen(body), (void *)body,
-	                                     MHD_RESPMEM_MUST_COPY);
-	if (mr == NULL)
-		return MHD_NO;
-	if (*body != '\0')
-		MHD_add_response_header(mr, "Content-Type", ctype);
-	ret = MHD_queue_response(conn, status, mr);
-	MHD_destroy_response(mr);
-	return ret;
-}
-
-static enum MHD_Result
-mock_json(struct MHD_Connection *conn, unsigned status, const char *body)
-{
-	return mock_send(conn, status, body, "application/json");
-}
-
-static enum MHD_Result
-mock_ship(struct mock *m, struct MHD_Connection *conn, const char *url, struct req *r,
-          const char *tok)
-{
-	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	const char *ct = mock_http_header(r, "Content-Type");
+	const char *tok = mock_http_header(r, "x-amz-access-token");
 	int status;
 	const char *body;
 
-	pthread_mutex_lock(&m->mu);
+	mock_http_lock(&m->http);
 	m->nship++;
-	m->ship_token += tok != NULL && strcmp(tok, m->issued) == 0;
-	snprintf(m->ship_url, sizeof(m->ship_url), "%s", url);
+	m->ship_token += tok != NULL && strcmp(tok, m->lwa.issued) == 0;
+	snprintf(m->ship_url, sizeof(m->ship_url), "%s", r->url);
 	snprintf(m->ship_ctype, sizeof(m->ship_ctype), "%s", ct != NULL ? ct : "");
 	free(m->ship_req);
-	m->ship_req = r->body != NULL ? strdup(r->body) : NULL;
+	m->ship_req = r->len > 0 ? strdup(r->body) : NULL;
 	status = m->ship_status != 0 ? m->ship_status : 204;
 	body = m->ship_body != NULL ? m->ship_body : "";
-	pthread_mutex_unlock(&m->mu);
-	return mock_json(conn, (unsigned)status, body);
+	mock_http_unlock(&m->http);
+	return mock_http_reply(r->conn, (unsigned)status, body, NULL);
 }
 
 static enum MHD_Result
-mock_feeds(struct mock *m, struct MHD_Connection *conn, const char *url,
-           const char *method, struct req *r)
+mock_feeds(struct mock *m, const struct mock_http_req *r)
 {
 	char body[512];
 
-	if (strcmp(method, "POST") == 0 && strcmp(url, AMAZON_FEEDS_PATH "/documents") == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "POST", AMAZON_FEEDS_PATH "/documents")) {
+		mock_http_lock(&m->http);
 		m->ndoc++;
-		pthread_mutex_unlock(&m->mu);
+		mock_http_unlock(&m->http);
 		snprintf(body, sizeof(body), "{\"feedDocumentId\":\"" DOC_ID "\",\"url\":"
-		         "\"http://127.0.0.1:%d/s3/upload/doc7?" PRESIGN "\"}", m->port);
-		return mock_json(conn, 201, body);
+		         "\"%s/s3/upload/doc7?" PRESIGN "\"}", m->http.base);
+		return mock_http_reply(r->conn, 201, body, NULL);
 	}
-	if (strcmp(method, "POST") == 0 && strcmp(url, AMAZON_FEEDS_PATH "/feeds") == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "POST", AMAZON_FEEDS_PATH "/feeds")) {
+		mock_http_lock(&m->http);
 		m->ncreate++;
-		snprintf(m->create_body, sizeof(m->create_body), "%s", r->body ? r->body : "");
-		pthread_mutex_unlock(&m->mu);
-		return mock_json(conn, 202, "{\"feedId\":\"" FEED_ID "\"}");
+		snprintf(m->create_body, sizeof(m->create_body), "%s", r->body);
+		mock_http_unlock(&m->http);
+		return mock_http_reply(r->conn, 202, "{\"feedId\":\"" FEED_ID "\"}", NULL);
 	}
-	if (strcmp(method, "GET") == 0 && strcmp(url, AMAZON_FEEDS_PATH "/feeds/" FEED_ID) == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "GET", AMAZON_FEEDS_PATH "/feeds/" FEED_ID)) {
+		mock_http_lock(&m->http);
 		m->nget_feed++;
-		pthread_mutex_unlock(&m->mu);
-		return mock_json(conn, 200, "{\"feedId\":\"" FEED_ID "\",\"feedType\":\""
-		                 AMAZON_REFUND_FEED_TYPE "\",\"createdTime\":"
-		                 "\"2026-11-21T10:00:00Z\",\"processingStatus\":\"DONE\","
-		                 "\"resultFeedDocumentId\":\"" REPORT_DOC "\"}");
+		mock_http_unlock(&m->http);
+		return mock_http_reply(r->conn, 200, "{\"feedId\":\"" FEED_ID "\",\"feedType\":\""
+		                       AMAZON_REFUND_FEED_TYPE "\",\"createdTime\":"
+		                       "\"2026-11-21T10:00:00Z\",\"processingStatus\":\"DONE\","
+		                       "\"resultFeedDocumentId\":\"" REPORT_DOC "\"}", NULL);
 	}
-	if (strcmp(method, "GET") == 0 &&
-	    strcmp(url, AMAZON_FEEDS_PATH "/documents/" REPORT_DOC) == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "GET", AMAZON_FEEDS_PATH "/documents/" REPORT_DOC)) {
+		mock_http_lock(&m->http);
 		m->nget_doc++;
-		pthread_mutex_unlock(&m->mu);
+		mock_http_unlock(&m->http);
 		snprintf(body, sizeof(body), "{\"feedDocumentId\":\"" REPORT_DOC "\",\"url\":"
-		         "\"http://127.0.0.1:%d/s3/download/report7?" PRESIGN "\"}", m->port);
-		return mock_json(conn, 200, body);
+		         "\"%s/s3/download/report7?" PRESIGN "\"}", m->http.base);
+		return mock_http_reply(r->conn, 200, body, NULL);
 	}
-	return mock_json(conn, 404, "{\"errors\":[{\"code\":\"NotFound\",\"message\":"
-	                 "\"Resource not found\"}]}");
+	return mock_http_reply(r->conn, 404, not_found, NULL);
 }
 
 static enum MHD_Result
-mock_handler(void *cls, struct MHD_Connection *conn, const char *url,
-             const char *method, const char *version, const char *upload_data,
-             size_t *upload_data_size, void **con_cls)
+mock_handler(void *ud, const struct mock_http_req *r)
 {
-	struct mock *m = cls;
-	struct req *r = *con_cls;
-	const char *tok;
-	char body[256];
-	int good;
+	struct mock *m = ud;
 
-	(void)version;
-	if (r == NULL)
-		return MHD_NO;
-	if (!r->started) {
-		r->started = 1;
-		return MHD_YES;
-	}
-	if (*upload_data_size > 0) {
-		char *p = realloc(r->body, r->len + *upload_data_size + 1);
-
-		if (p == NULL)
-			return MHD_NO;
-		memcpy(p + r->len, upload_data, *upload_data_size);
-		r->len += *upload_data_size;
-		p[r->len] = '\0';
-		r->body = p;
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	tok = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-amz-access-token");
-	if (strcmp(method, "POST") == 0 && strcmp(url, "/auth/o2/token") == 0) {
-		pthread_mutex_lock(&m->mu);
-		m->lwa_calls++;
-		snprintf(m->issued, sizeof(m->issued), "Atza|mock-token-%d", m->lwa_calls);
-		snprintf(body, sizeof(body), "{\"access_token\":\"%s\",\"token_type\":"
-		         "\"bearer\",\"expires_in\":3600}", m->issued);
-		pthread_mutex_unlock(&m->mu);
-		return mock_json(conn, 200, body);
-	}
-	if (strcmp(method, "PUT") == 0 && strcmp(url, "/s3/upload/doc7") == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "POST", MOCK_LWA_PATH))
+		return mock_lwa_serve(&m->http, &m->lwa, r);
+	if (mock_http_is(r, "PUT", "/s3/upload/doc7")) {
+		mock_http_lock(&m->http);
 		m->nupload++;
 		free(m->upload);
-		m->upload = r->body != NULL ? strdup(r->body) : NULL;
-		pthread_mutex_unlock(&m->mu);
-		return mock_send(conn, 200, "", "text/plain");
+		m->upload = r->len > 0 ? strdup(r->body) : NULL;
+		mock_http_unlock(&m->http);
+		return mock_http_text(r->conn, 200, "", "text/plain", NULL);
 	}
-	if (strcmp(method, "GET") == 0 && strcmp(url, "/s3/download/report7") == 0) {
-		pthread_mutex_lock(&m->mu);
+	if (mock_http_is(r, "GET", "/s3/download/report7")) {
+		mock_http_lock(&m->http);
 		m->ndownload++;
-		pthread_mutex_unlock(&m->mu);
-		return mock_send(conn, 200, m->report != NULL ? m->report : "",
-		                 "text/xml; charset=UTF-8");
+		mock_http_unlock(&m->http);
+		return mock_http_text(r->conn, 200, m->report != NULL ? m->report : "",
+		                      "text/xml; charset=UTF-8", NULL);
 	}
-	pthread_mutex_lock(&m->mu);
-	good = tok != NULL && m->issued[0] != '\0' && strcmp(tok, m->issued) == 0;
-	pthread_mutex_unlock(&m->mu);
-	if (!good)
-		return mock_json(conn, 403, "{\"errors\":[{\"code\":\"Unauthorized\","
-		                 "\"message\":\"Access to requested resource is denied.\"}]}");
-	if (strcmp(method, "POST") == 0 && strncmp(url, "/orders/v0/orders/", 18) == 0)
-		return mock_ship(m, conn, url, r, tok);
-	if (strncmp(url, AMAZON_FEEDS_PATH "/", strlen(AMAZON_FEEDS_PATH) + 1) == 0)
-		return mock_feeds(m, conn, url, method, r);
-	return mock_json(conn, 404, "{\"errors\":[{\"code\":\"NotFound\",\"message\":"
-	                 "\"Resource not found\"}]}");
+	if (!mock_lwa_token_ok(&m->http, &m->lwa, r))
+		return mock_http_reply(r->conn, 403, mock_lwa_denied, NULL);
+	if (mock_http_under(r, "POST", "/orders/v0/orders/"))
+		return mock_ship(m, r);
+	if (mock_http_under(r, NULL, AMAZON_FEEDS_PATH "/"))
+		return mock_feeds(m, r);
+	return mock_http_reply(r->conn, 404, not_found, NULL);
 }
 
 static int
 mock_start(struct mock *m)
 {
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *info;
-
 	memset(m, 0, sizeof(*m));
-	pthread_mutex_init(&m->mu, NULL);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	m->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-	                        0, NULL, NULL, mock_handler, m,
-	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	                        MHD_OPTION_URI_LOG_CALLBACK, mock_uri_log, m,
-	                        MHD_OPTION_NOTIFY_COMPLETED, mock_completed, m,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-	                        MHD_OPTION_END);
-	if (m->d == NULL)
-		return -1;
-	info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
-	if (info == NULL || info->port == 0)
-		return -1;
-	m->port = info->port;
-	return 0;
+	return mock_http_start(&m->http, 0, mock_handler, m);
 }
 
 static void
 mock_stop(struct mock *m)
 {
-	if (m->d != NULL)
-		MHD_stop_daemon(m->d);
+	mock_http_stop(&m->http);
 	free(m->ship_req);
 	free(m->upload);
-	pthread_mutex_destroy(&m->mu);
 }
 
 /* ---- adapter fixture ---------------------------------------------------- */
@@ -745,45 +566,17 @@ struct fx {
 	struct sc_error err;
 };
 
+static const struct mock_amazon amazon = {
+	.state_dir = "/nonexistent/test_amazon_ship",
+	.client_id = CLIENT_ID, .client_secret = CLIENT_SECRET, .refresh_token = REFRESH_TOKEN,
+	.marketplace_ids = "ATVPDKIKX0DER, A2EUQ1WTGCTBG2", .endpoint_tail = "/",
+	.retries = 3, .time_scale = 1000.0, .forget_secrets = 1, .ops = &amazon_ops,
+};
+
 static int
 fx_open(struct fx *f, const char *extra)
 {
-	struct adapter_env env;
-	struct http_opts opts;
-	char text[2048];
-
-	memset(&opts, 0, sizeof(opts));
-	opts.connect_timeout_ms = 2000;
-	opts.timeout_ms = 10000;
-	opts.max_retries = 3;
-	opts.backoff_base_ms = 5;
-	opts.backoff_max_ms = 20;
-	opts.retry_after_max_ms = 50;
-	snprintf(text, sizeof(text),
-	         "[connector]\n"
-	         "state_dir = /nonexistent/test_amazon_ship\n"
-	         "[marketplace]\n"
-	         "type = amazon\n"
-	         "endpoint = http://127.0.0.1:%d/\n"
-	         "token_url = http://127.0.0.1:%d/auth/o2/token\n"
-	         "client_id = " CLIENT_ID "\n"
-	         "client_secret = " CLIENT_SECRET "\n"
-	         "refresh_token = " REFRESH_TOKEN "\n"
-	         "marketplace_ids = ATVPDKIKX0DER, A2EUQ1WTGCTBG2\n"
-	         "%s",
-	         f->m.port, f->m.port, extra != NULL ? extra : "");
-	if (conf_load_string(&f->conf, text, "test.conf", &f->err) < 0) {
-		fprintf(stderr, "conf: %s\n", f->err.msg);
-		return -1;
-	}
-	log_secret_clear();
-	if (http_client_new(&f->http, &opts, &f->err) < 0)
-		return -1;
-	memset(&env, 0, sizeof(env));
-	env.http = f->http;
-	env.conf = conf_section(f->conf, "marketplace");
-	env.time_scale = 1000.0;
-	return amazon_ops.open(&f->self, &env, &f->err);
+	return mock_amazon_open(&f->self, &f->conf, &f->http, &f->m.http, &amazon, extra, &f->err);
 }
 
 static int
@@ -803,10 +596,7 @@ fx_teardown(void **state)
 {
 	struct fx *f = *state;
 
-	if (f->self != NULL)
-		amazon_ops.close(f->self);
-	http_client_free(f->http);
-	conf_free(f->conf);
+	mock_adapter_close(&f->self, &f->conf, &f->http, amazon_ops.close);
 	mock_stop(&f->m);
 	free(f);
 	return 0;
@@ -948,7 +738,7 @@ a_line_without_order_item_id_is_refused_before_any_request(void **state)
 	                 SC_EINVALID);
 	assert_non_null(strstr(f->err.msg, "SKU-TEA-TIN"));
 	assert_int_equal(f->m.nship, 0);
-	assert_int_equal(f->m.lwa_calls, 0);
+	assert_int_equal(f->m.lwa.calls, 0);
 
 	/* the same for a cancellation: no feed */
 	cancel_init(&s);

@@ -13,8 +13,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +31,7 @@
 #include "connector/jsonutil.h"
 #include "connector/model.h"
 #include "connector/timeutil.h"
+#include "tests/unit/mock_http.h"
 
 extern const struct erp_ops netsuite_ops;
 
@@ -723,19 +722,17 @@ struct mock_rec {
 	int id;
 };
 
-/* One mock at a time; the handler runs on MHD's threads under mk.lock and
- * never asserts: what it finds wrong goes into mk.problem, checked after. */
+/* One mock at a time; the handler runs on MHD's threads under the mock's
+ * lock and never asserts: what it finds wrong goes into mk.http.problem,
+ * checked after. */
 static struct {
-	struct MHD_Daemon *d;
-	char base[64];                /* http://127.0.0.1:PORT */
-	pthread_mutex_t lock;
+	struct mock_http http;
 	int tba;                      /* 1: expect TBA, else Bearer */
 	EVP_PKEY *key;                /* verifies client assertions */
 	int n_token, n_currency, n_items, n_put, n_put_customer, n_get, n_unauth, n_tba_ok;
 	int fail_401;                 /* answer the next N API calls 401 */
 	int token_seq;
 	char token[32];
-	char problem[512];
 	char order_body[8192], customer_body[4096], item_query[1024];
 	char nonces[128][40];
 	int nnonces;
@@ -753,73 +750,6 @@ static const char mock_400_ref[] =
     "\"status\":400,\"o:errorDetails\":[{\"detail\":\"Invalid Field Value 999 for the following field: "
     "item\",\"o:errorCode\":\"INVALID_KEY_OR_REF\",\"o:errorPath\":\"item.items[0].item\"}]}";
 
-static void
-mock_problem(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (mk.problem[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	vsnprintf(mk.problem, sizeof(mk.problem), fmt, ap);
-	va_end(ap);
-}
-
-static enum MHD_Result
-mock_reply(struct MHD_Connection *c, unsigned status, const char *body, const char *location)
-{
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-
-	if (body[0] != '\0')
-		MHD_add_response_header(r, "Content-Type", "application/json");
-	if (location != NULL)
-		MHD_add_response_header(r, "Location", location);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static void
-pct_decode(char *out, size_t n, const char *s, size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len && o + 1 < n; i++) {
-		unsigned v;
-		char hx[3] = { 0, 0, 0 };
-		if (s[i] == '%' && i + 2 < len) {
-			hx[0] = s[i + 1];
-			hx[1] = s[i + 2];
-			v = (unsigned)strtoul(hx, NULL, 16);
-			out[o++] = (char)v;
-			i += 2;
-		} else {
-			out[o++] = s[i] == '+' ? ' ' : s[i];
-		}
-	}
-	out[o] = '\0';
-}
-
-static void
-form_value(const char *form, const char *name, char *out, size_t n)
-{
-	size_t nl = strlen(name);
-	const char *p = form;
-
-	out[0] = '\0';
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, '&');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
-			pct_decode(out, n, p + nl + 1, len - nl - 1);
-			return;
-		}
-		p = end ? end + 1 : NULL;
-	}
-}
-
 static enum MHD_Result
 mock_token(struct MHD_Connection *c, const char *form)
 {
@@ -828,24 +758,24 @@ mock_token(struct MHD_Connection *c, const char *form)
 	int64_t iat = 0;
 
 	mk.n_token++;
-	form_value(form, "grant_type", gt, sizeof(gt));
-	form_value(form, "client_assertion_type", cat, sizeof(cat));
-	form_value(form, "client_assertion", ca, sizeof(ca));
+	mock_http_form_value(form, "grant_type", gt, sizeof(gt));
+	mock_http_form_value(form, "client_assertion_type", cat, sizeof(cat));
+	mock_http_form_value(form, "client_assertion", ca, sizeof(ca));
 	if (strcmp(gt, "client_credentials") != 0 ||
 	    strcmp(cat, "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") != 0) {
-		mock_problem("token form: %s", form);
-		return mock_reply(c, 400, "{\"error\":\"invalid_request\"}", NULL);
+		mock_http_problem(&mk.http, "token form: %s", form);
+		return mock_http_reply(c, 400, "{\"error\":\"invalid_request\"}", NULL);
 	}
-	snprintf(aud, sizeof(aud), "%s/services/rest/auth/oauth2/v1/token", mk.base);
+	snprintf(aud, sizeof(aud), "%s/services/rest/auth/oauth2/v1/token", mk.http.base);
 	why = jwt_verify(ca, mk.key, "PS256", "kid-1", "cid-1", "rest_webservices", aud, &iat);
 	if (why != NULL)
-		return mock_reply(c, 400, "{\"error\":\"invalid_client\"}", NULL);
+		return mock_http_reply(c, 400, "{\"error\":\"invalid_client\"}", NULL);
 	if (iat < time_now() - 300 || iat > time_now() + 300)
-		mock_problem("JWT iat %lld is not now", (long long)iat);
+		mock_http_problem(&mk.http, "JWT iat %lld is not now", (long long)iat);
 	snprintf(mk.token, sizeof(mk.token), "tok-%d", ++mk.token_seq);
 	snprintf(body, sizeof(body),
 	         "{\"access_token\":\"%s\",\"expires_in\":\"3600\",\"token_type\":\"bearer\"}", mk.token);
-	return mock_reply(c, 200, body, NULL);
+	return mock_http_reply(c, 200, body, NULL);
 }
 
 /* Verify a TBA header as docs/NETSUITE.md s2 says. */
@@ -875,7 +805,7 @@ mock_tba_ok(struct MHD_Connection *c, const char *h, const char *method, const c
 		p += nl + 2;
 		if ((q = strchr(p, '"')) == NULL)
 			return 0;
-		pct_decode(v[k], sizeof(v[k]), p, (size_t)(q - p));
+		mock_http_pct_decode(v[k], sizeof(v[k]), p, (size_t)(q - p), 1);
 		p = q + 1;
 		if (k < 7 && strncmp(p, ", ", 2) != 0)
 			return 0;
@@ -895,9 +825,9 @@ mock_tba_ok(struct MHD_Connection *c, const char *h, const char *method, const c
 	limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
 	offset = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "offset");
 	if (limit != NULL && offset != NULL)
-		snprintf(url, sizeof(url), "%s%s?limit=%s&offset=%s", mk.base, path, limit, offset);
+		snprintf(url, sizeof(url), "%s%s?limit=%s&offset=%s", mk.http.base, path, limit, offset);
 	else
-		snprintf(url, sizeof(url), "%s%s", mk.base, path);
+		snprintf(url, sizeof(url), "%s%s", mk.http.base, path);
 	for (i = 0; i < 6; i++) {
 		params[i].name = names[i + 1];
 		params[i].value = v[i + 1];
@@ -931,27 +861,27 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 	enum MHD_Result ret;
 
 	if (prefer == NULL || strcmp(prefer, "transient") != 0 || limit == NULL)
-		mock_problem("SuiteQL without Prefer: transient or limit");
+		mock_http_problem(&mk.http, "SuiteQL without Prefer: transient or limit");
 	if (o == NULL || !json_object_object_get_ex(o, "q", &q)) {
 		json_object_put(o);
-		mock_problem("SuiteQL body: %s", body);
-		return mock_reply(c, 400, mock_400_ref, NULL);
+		mock_http_problem(&mk.http, "SuiteQL body: %s", body);
+		return mock_http_reply(c, 400, mock_400_ref, NULL);
 	}
 	text = json_object_get_string(q);
 	if (strcmp(text, "SELECT id, symbol FROM currency") == 0) {
 		mk.n_currency++;
-		ret = mock_reply(c, 200, "{\"links\":[],\"count\":3,\"hasMore\":false,\"items\":["
-		                 "{\"links\":[],\"id\":\"1\",\"symbol\":\"USD\"},"
-		                 "{\"links\":[],\"id\":\"2\",\"symbol\":\"EUR\"},"
-		                 "{\"links\":[],\"id\":\"4\",\"symbol\":\"JPY\"}],"
-		                 "\"offset\":0,\"totalResults\":3}", NULL);
+		ret = mock_http_reply(c, 200, "{\"links\":[],\"count\":3,\"hasMore\":false,\"items\":["
+		                      "{\"links\":[],\"id\":\"1\",\"symbol\":\"USD\"},"
+		                      "{\"links\":[],\"id\":\"2\",\"symbol\":\"EUR\"},"
+		                      "{\"links\":[],\"id\":\"4\",\"symbol\":\"JPY\"}],"
+		                      "\"offset\":0,\"totalResults\":3}", NULL);
 		json_object_put(o);
 		return ret;
 	}
 	if (strncmp(text, head, sizeof(head) - 1) != 0) {
-		mock_problem("unexpected SuiteQL: %s", text);
+		mock_http_problem(&mk.http, "unexpected SuiteQL: %s", text);
 		json_object_put(o);
-		return mock_reply(c, 400, mock_400_ref, NULL);
+		return mock_http_reply(c, 400, mock_400_ref, NULL);
 	}
 	mk.n_items++;
 	snprintf(mk.item_query, sizeof(mk.item_query), "%s", text);
@@ -978,10 +908,10 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 			p += 2;
 	}
 	if (strcmp(p, ")") != 0)
-		mock_problem("SuiteQL IN list: %s", text);
+		mock_http_problem(&mk.http, "SuiteQL IN list: %s", text);
 	snprintf(out + n, sizeof(out) - n, "],\"offset\":0}");
 	json_object_put(o);
-	return mock_reply(c, 200, out, NULL);
+	return mock_http_reply(c, 200, out, NULL);
 }
 
 static enum MHD_Result
@@ -995,8 +925,8 @@ mock_record(struct MHD_Connection *c, const char *method, const char *url, const
 	int i;
 
 	if (slash == NULL || (size_t)(slash - rest) >= sizeof(type) || strncmp(slash + 1, "eid:", 4) != 0) {
-		mock_problem("record URL %s", url);
-		return mock_reply(c, 400, mock_400_ref, NULL);
+		mock_http_problem(&mk.http, "record URL %s", url);
+		return mock_http_reply(c, 400, mock_400_ref, NULL);
 	}
 	snprintf(type, sizeof(type), "%.*s", (int)(slash - rest), rest);
 	snprintf(eid, sizeof(eid), "%s", slash + 5);
@@ -1006,25 +936,25 @@ mock_record(struct MHD_Connection *c, const char *method, const char *url, const
 	if (strcmp(method, "GET") == 0) {
 		mk.n_get++;
 		if (r == NULL)
-			return mock_reply(c, 404, "{\"title\":\"Not Found\",\"status\":404,\"o:errorDetails\":"
-			                  "[{\"detail\":\"The record instance does not exist.\","
-			                  "\"o:errorCode\":\"NONEXISTENT_ID\"}]}", NULL);
+			return mock_http_reply(c, 404, "{\"title\":\"Not Found\",\"status\":404,\"o:errorDetails\":"
+			                       "[{\"detail\":\"The record instance does not exist.\","
+			                       "\"o:errorCode\":\"NONEXISTENT_ID\"}]}", NULL);
 		snprintf(out, sizeof(out), "{\"links\":[],\"id\":\"%d\",\"externalId\":\"%s\"}", r->id,
 		         r->eid);
-		return mock_reply(c, 200, out, NULL);
+		return mock_http_reply(c, 200, out, NULL);
 	}
 	if (strcmp(method, "PUT") != 0) {
-		mock_problem("%s %s", method, url);
-		return mock_reply(c, 405, "", NULL);
+		mock_http_problem(&mk.http, "%s %s", method, url);
+		return mock_http_reply(c, 405, "", NULL);
 	}
 	o = json_tokener_parse(body);
 	if (ctype == NULL || strcmp(ctype, "application/json") != 0 || o == NULL ||
 	    !json_object_object_get_ex(o, "externalId", &x) ||
 	    strcmp(json_object_get_string(x), eid) != 0)
-		mock_problem("PUT %s: body %s", url, body);
+		mock_http_problem(&mk.http, "PUT %s: body %s", url, body);
 	json_object_put(o);
 	if (strstr(eid, "BAD") != NULL)
-		return mock_reply(c, 400, mock_400_ref, NULL);
+		return mock_http_reply(c, 400, mock_400_ref, NULL);
 	if (strcmp(type, "customer") == 0) {
 		mk.n_put_customer++;
 		snprintf(mk.customer_body, sizeof(mk.customer_body), "%s", body);
@@ -1038,21 +968,24 @@ mock_record(struct MHD_Connection *c, const char *method, const char *url, const
 		snprintf(r->eid, sizeof(r->eid), "%s", eid);
 		r->id = mk.next_id++;
 	}
-	snprintf(loc, sizeof(loc), "%s/services/rest/record/v1/%s/%d", mk.base, type, r ? r->id : 0);
-	return mock_reply(c, 204, "", loc);
+	snprintf(loc, sizeof(loc), "%s/services/rest/record/v1/%s/%d", mk.http.base, type, r ? r->id : 0);
+	return mock_http_reply(c, 204, "", loc);
 }
 
 static enum MHD_Result
-mock_route(struct MHD_Connection *c, const char *url, const char *method, const char *body)
+mock_route(void *ud, const struct mock_http_req *r)
 {
-	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	struct MHD_Connection *c = r->conn;
+	const char *url = r->url, *method = r->method, *body = r->body;
+	const char *auth = mock_http_header(r, "Authorization");
 	int ok;
 
+	(void)ud;
 	if (strcmp(url, "/services/rest/auth/oauth2/v1/token") == 0 && strcmp(method, "POST") == 0)
 		return mock_token(c, body);
 	if (strncmp(url, "/services/rest/", 15) != 0) {
-		mock_problem("unexpected %s %s", method, url);
-		return mock_reply(c, 404, "{}", NULL);
+		mock_http_problem(&mk.http, "unexpected %s %s", method, url);
+		return mock_http_reply(c, 404, "{}", NULL);
 	}
 	if (mk.tba)
 		ok = mock_tba_ok(c, auth, method, url);
@@ -1065,90 +998,24 @@ mock_route(struct MHD_Connection *c, const char *url, const char *method, const 
 	}
 	if (!ok) {
 		mk.n_unauth++;
-		return mock_reply(c, 401, mock_401, NULL);
+		return mock_http_reply(c, 401, mock_401, NULL);
 	}
 	if (strcmp(url, "/services/rest/query/v1/suiteql") == 0 && strcmp(method, "POST") == 0)
 		return mock_suiteql(c, body);
 	if (strncmp(url, "/services/rest/record/v1/", 25) == 0)
 		return mock_record(c, method, url, body);
-	mock_problem("unexpected %s %s", method, url);
-	return mock_reply(c, 404, "{}", NULL);
-}
-
-static enum MHD_Result
-mock_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-             const char *version, const char *upload, size_t *upload_size, void **con_cls)
-{
-	struct buf *body = *con_cls;
-	enum MHD_Result ret;
-
-	(void)cls;
-	(void)version;
-	if (body == NULL) {
-		if ((body = calloc(1, sizeof(*body))) == NULL)
-			return MHD_NO;
-		buf_init(body, 0);
-		*con_cls = body;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		buf_append(body, upload, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	pthread_mutex_lock(&mk.lock);
-	ret = mock_route(c, url, method, buf_cstr(body));
-	pthread_mutex_unlock(&mk.lock);
-	return ret;
-}
-
-static void
-mock_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-               enum MHD_RequestTerminationCode toe)
-{
-	struct buf *body = *con_cls;
-
-	(void)cls;
-	(void)c;
-	(void)toe;
-	if (body != NULL) {
-		buf_free(body);
-		free(body);
-		*con_cls = NULL;
-	}
+	mock_http_problem(&mk.http, "unexpected %s %s", method, url);
+	return mock_http_reply(c, 404, "{}", NULL);
 }
 
 static int
 mock_start(int tba, EVP_PKEY *key)
 {
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *di;
-
 	memset(&mk, 0, sizeof(mk));
-	pthread_mutex_init(&mk.lock, NULL);
 	mk.tba = tba;
 	mk.key = key;
 	mk.next_id = 1001;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	mk.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-	                        NULL, NULL, mock_handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-	                        MHD_OPTION_NOTIFY_COMPLETED, mock_completed, NULL, MHD_OPTION_END);
-	if (mk.d == NULL)
-		return -1;
-	di = MHD_get_daemon_info(mk.d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(mk.base, sizeof(mk.base), "http://127.0.0.1:%u", (unsigned)di->port);
-	return 0;
-}
-
-static void
-mock_stop(void)
-{
-	if (mk.d != NULL)
-		MHD_stop_daemon(mk.d);
-	mk.d = NULL;
-	pthread_mutex_destroy(&mk.lock);
+	return mock_http_start(&mk.http, MOCK_HTTP_SERIAL, mock_route, NULL);
 }
 
 /* ---- adapter fixtures --------------------------------------------------- */
@@ -1247,14 +1114,8 @@ static int
 flow_teardown(void **state)
 {
 	(void)state;
-	if (fxg.ns != NULL)
-		netsuite_ops.close(fxg.ns);
-	fxg.ns = NULL;
-	conf_free(fxg.conf);
-	fxg.conf = NULL;
-	http_client_free(fxg.http);
-	fxg.http = NULL;
-	mock_stop();
+	mock_adapter_close(&fxg.ns, &fxg.conf, &fxg.http, netsuite_ops.close);
+	mock_http_stop(&mk.http);
 	return 0;
 }
 
@@ -1289,9 +1150,8 @@ static int
 adapter_open(const char *base_url, enum auth_kind auth, const char *auth_arg, const char *extra,
              struct sc_error *err)
 {
+	struct mock_open o = { .section = "erp", .time_scale = 1.0, .open = netsuite_ops.open };
 	char text[4096], authtxt[512];
-	struct adapter_env env;
-	int rc;
 
 	if (fxg.ns != NULL)
 		netsuite_ops.close(fxg.ns);
@@ -1306,12 +1166,8 @@ adapter_open(const char *base_url, enum auth_kind auth, const char *auth_arg, co
 	         base_url != NULL ? "\n" : "", authtxt);
 	snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s", extra);
 	sc_error_clear(err);
-	if ((rc = conf_load_string(&fxg.conf, text, "test.conf", err)) < 0)
-		return rc;
-	env.http = fxg.http;
-	env.conf = conf_section(fxg.conf, "erp");
-	env.time_scale = 1.0;
-	return netsuite_ops.open(&fxg.ns, &env, err);
+	o.conf = text;
+	return mock_adapter_open(&fxg.ns, &fxg.conf, &fxg.http, &o, err);
 }
 
 /* ---- flows -------------------------------------------------------------- */
@@ -1325,7 +1181,7 @@ upsert_posts_the_order_and_a_second_upsert_uses_the_caches(void **state)
 	struct erp_ref ref;
 
 	(void)state;
-	assert_int_equal(adapter_open(mk.base, OAUTH2, fxg.key_path,
+	assert_int_equal(adapter_open(mk.http.base, OAUTH2, fxg.key_path,
 	                              "customer_id = 77\nsubsidiary_id = 1\nlocation_id = 3\n"
 	                              "shipping_item_id = 900\ndiscount_item_id = 901\ntax_item_id = 902\n",
 	                              &err), 0);
@@ -1333,7 +1189,7 @@ upsert_posts_the_order_and_a_second_upsert_uses_the_caches(void **state)
 	memset(&ref, 0, sizeof(ref));
 	if (netsuite_ops.order_upsert(fxg.ns, &usd_order, eid, &ref, &err) != 0)
 		fail_msg("%s | %s", err.msg, err.remote);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 	assert_string_equal(ref.type, "salesOrder");
 	assert_string_equal(ref.id, "1001");
 	assert_string_equal(ref.external_id, eid);
@@ -1360,7 +1216,7 @@ upsert_posts_the_order_and_a_second_upsert_uses_the_caches(void **state)
 	assert_string_equal(ref.external_id, eid);
 	assert_int_equal(netsuite_ops.record_find(fxg.ns, "cashSale", eid, &ref, &err), 0);
 	assert_int_equal(netsuite_ops.concurrency(fxg.ns), 5);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 	free(want);
 }
 
@@ -1373,7 +1229,7 @@ unknown_sku_and_unknown_currency_are_refused_by_name(void **state)
 	struct erp_ref ref;
 
 	(void)state;
-	assert_int_equal(adapter_open(mk.base, OAUTH2, fxg.key_path, "customer_id = 77\n", &err), 0);
+	assert_int_equal(adapter_open(mk.http.base, OAUTH2, fxg.key_path, "customer_id = 77\n", &err), 0);
 	memset(lines, 0, sizeof(lines));
 	lines[0].sku = "SKU-0001";
 	lines[0].qty = 1;
@@ -1409,7 +1265,7 @@ unknown_sku_and_unknown_currency_are_refused_by_name(void **state)
 	assert_non_null(strstr(err.msg, "GBP"));
 	assert_int_equal(mk.n_currency, 1);
 	assert_int_equal(mk.n_put, 1);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 }
 
 static void
@@ -1420,28 +1276,28 @@ a_401_drops_the_token_and_retries_once(void **state)
 	struct erp_ref ref;
 
 	(void)state;
-	assert_int_equal(adapter_open(mk.base, OAUTH2, fxg.key_path, "customer_id = 77\n"
+	assert_int_equal(adapter_open(mk.http.base, OAUTH2, fxg.key_path, "customer_id = 77\n"
 	                              "shipping_item_id = 900\ndiscount_item_id = 901\ntax_item_id = 902\n",
 	                              &err), 0);
 	usd_order_build();
 	assert_int_equal(netsuite_ops.order_upsert(fxg.ns, &usd_order, eid, &ref, &err), 0);
 	assert_int_equal(mk.n_token, 1);
-	pthread_mutex_lock(&mk.lock);
+	mock_http_lock(&mk.http);
 	mk.fail_401 = 1;
-	pthread_mutex_unlock(&mk.lock);
+	mock_http_unlock(&mk.http);
 	assert_int_equal(netsuite_ops.order_upsert(fxg.ns, &usd_order, eid, &ref, &err), 0);
 	assert_int_equal(mk.n_token, 2);
 	assert_int_equal(mk.n_unauth, 1);
 	assert_int_equal(((struct netsuite *)fxg.ns)->tokens_fetched, 2);
-	pthread_mutex_lock(&mk.lock);
+	mock_http_lock(&mk.http);
 	mk.fail_401 = 2;
-	pthread_mutex_unlock(&mk.lock);
+	mock_http_unlock(&mk.http);
 	assert_int_equal(netsuite_ops.order_upsert(fxg.ns, &usd_order, eid, &ref, &err), SC_EAUTH);
 	assert_int_equal(err.http_status, 401);
 	assert_non_null(strstr(err.remote, "INVALID_LOGIN: Invalid login attempt."));
 	assert_null(strstr(err.msg, "tok-"));
 	assert_null(strstr(err.remote, "tok-"));
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 }
 
 static void
@@ -1451,7 +1307,7 @@ netsuite_rejection_is_carried_word_for_word(void **state)
 	struct erp_ref ref;
 
 	(void)state;
-	assert_int_equal(adapter_open(mk.base, OAUTH2, fxg.key_path, "customer_id = 77\n"
+	assert_int_equal(adapter_open(mk.http.base, OAUTH2, fxg.key_path, "customer_id = 77\n"
 	                              "shipping_item_id = 900\ndiscount_item_id = 901\ntax_item_id = 902\n",
 	                              &err), 0);
 	usd_order_build();
@@ -1470,7 +1326,7 @@ a_refused_client_assertion_is_an_auth_error_without_secrets(void **state)
 	struct erp_ref ref;
 
 	(void)state;
-	assert_int_equal(adapter_open(mk.base, OAUTH2, fxg.other_key_path,
+	assert_int_equal(adapter_open(mk.http.base, OAUTH2, fxg.other_key_path,
 	                              "customer_id = 77\nshipping_item_id = 900\n"
 	                              "discount_item_id = 901\ntax_item_id = 902\n", &err), 0);
 	usd_order_build();
@@ -1490,7 +1346,7 @@ per_buyer_mode_creates_each_customer_once(void **state)
 	struct erp_ref ref;
 
 	(void)state;
-	assert_int_equal(adapter_open(mk.base, OAUTH2, fxg.key_path,
+	assert_int_equal(adapter_open(mk.http.base, OAUTH2, fxg.key_path,
 	                              "customer_mode = per_buyer\nsubsidiary_id = 1\n"
 	                              "shipping_item_id = 900\ndiscount_item_id = 901\ntax_item_id = 902\n",
 	                              &err), 0);
@@ -1513,7 +1369,7 @@ per_buyer_mode_creates_each_customer_once(void **state)
 	                                           &ref, &err), 0);
 	assert_int_equal(mk.n_put_customer, 1);
 	assert_int_equal(mk.n_put, 2);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 	free(want);
 }
 
@@ -1524,7 +1380,7 @@ tba_requests_carry_a_signature_netsuite_accepts(void **state)
 	struct erp_ref ref;
 
 	(void)state;
-	assert_int_equal(adapter_open(mk.base, TBA, "ts-secret-0001", "customer_id = 77\n"
+	assert_int_equal(adapter_open(mk.http.base, TBA, "ts-secret-0001", "customer_id = 77\n"
 	                              "shipping_item_id = 900\ndiscount_item_id = 901\ntax_item_id = 902\n",
 	                              &err), 0);
 	usd_order_build();
@@ -1536,10 +1392,10 @@ tba_requests_carry_a_signature_netsuite_accepts(void **state)
 	assert_int_equal(netsuite_ops.record_find(fxg.ns, NULL, "AMZ-ORD-111-2222222-3333333", &ref,
 	                                          &err), 1);
 	assert_int_equal(mk.n_tba_ok, 4);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 
 	/* a wrong token secret: refused twice (fresh nonce), no secret in words */
-	assert_int_equal(adapter_open(mk.base, TBA, "ts-wrong-0002", "customer_id = 77\n", &err), 0);
+	assert_int_equal(adapter_open(mk.http.base, TBA, "ts-wrong-0002", "customer_id = 77\n", &err), 0);
 	assert_int_equal(netsuite_ops.record_find(fxg.ns, NULL, "AMZ-ORD-111-2222222-3333333", &ref,
 	                                          &err), SC_EAUTH);
 	assert_int_equal(err.http_status, 401);
@@ -1595,7 +1451,7 @@ upserts_from_threads_share_one_token_and_the_caches(void **state)
 	int i, k;
 
 	(void)state;
-	assert_int_equal(adapter_open(mk.base, OAUTH2, fxg.key_path,
+	assert_int_equal(adapter_open(mk.http.base, OAUTH2, fxg.key_path,
 	                              "customer_id = 77\nconcurrency = 4\n", &err), 0);
 	assert_int_equal(netsuite_ops.concurrency(fxg.ns), 4);
 	memset(args, 0, sizeof(args));
@@ -1611,7 +1467,7 @@ upserts_from_threads_share_one_token_and_the_caches(void **state)
 				fail_msg("thread %d order %d: %s", i, k, args[i].msg[k]);
 	assert_int_equal(mk.n_token, 1);
 	assert_int_equal(mk.n_put, 12);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 }
 
 /* ---- conf --------------------------------------------------------------- */

@@ -17,9 +17,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <microhttpd.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +26,7 @@
 #include "connector/jsonutil.h"
 #include "connector/model.h"
 #include "connector/timeutil.h"
+#include "tests/unit/mock_http.h"
 
 extern const struct erp_ops netsuite_ops;
 
@@ -196,15 +194,11 @@ account_numbers_are_quoted_for_suiteql(void **state)
 
 /* ---- the mock NetSuite ------------------------------------------------------------ */
 
-#define MOCK_LOG 32
+#define CTYPE "application/vnd.oracle.resource+json; type=singular-resource; charset=UTF-8"
 
+/* One mock at a time; it logs every request ("METHOD path") and its body. */
 static struct {
-	struct MHD_Daemon *d;
-	pthread_mutex_t lock;
-	char base[64];
-	char log[MOCK_LOG][300];
-	char bodies[MOCK_LOG][2048];
-	int nlog;
+	struct mock_http http;
 	/* journal entries by external id */
 	char eids[8][64];
 	int ids[8];
@@ -214,25 +208,6 @@ static struct {
 } mk;
 
 static enum MHD_Result
-mock_reply(struct MHD_Connection *c, unsigned status, const char *body, const char *location)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
-	                                                         MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-
-	if (r == NULL)
-		return MHD_NO;
-	if (body[0] != '\0')
-		MHD_add_response_header(r, "Content-Type", "application/vnd.oracle.resource+json; "
-		                        "type=singular-resource; charset=UTF-8");
-	if (location != NULL)
-		MHD_add_response_header(r, "Location", location);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result
 mock_error(struct MHD_Connection *c, unsigned status, const char *code, const char *detail)
 {
 	char body[600];
@@ -240,7 +215,7 @@ mock_error(struct MHD_Connection *c, unsigned status, const char *code, const ch
 	snprintf(body, sizeof(body), "{\"type\":\"https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1\","
 	         "\"title\":\"Bad Request\",\"status\":%u,\"o:errorDetails\":[{\"detail\":\"%s\","
 	         "\"o:errorCode\":\"%s\"}]}", status, detail, code);
-	return mock_reply(c, status, body, NULL);
+	return mock_http_text(c, status, body, CTYPE, NULL);
 }
 
 static enum MHD_Result
@@ -293,22 +268,21 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 		return mock_error(c, 400, "INVALID_PARAMETER", "unexpected query");
 	}
 	json_object_put(o);
-	return mock_reply(c, 200, out, NULL);
+	return mock_http_text(c, 200, out, CTYPE, NULL);
 }
 
+/* Runs under the mock's lock (MOCK_HTTP_SERIAL). */
 static enum MHD_Result
-mock_route(struct MHD_Connection *c, const char *url, const char *method, const char *body)
+mock_route(void *ud, const struct mock_http_req *r)
 {
 	static const char je[] = "/services/rest/record/v1/journalEntry/eid:";
-	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	struct MHD_Connection *c = r->conn;
+	const char *url = r->url, *method = r->method, *body = r->body;
+	const char *auth = mock_http_header(r, "Authorization");
 	char loc[160];
 	int i;
 
-	if (mk.nlog < MOCK_LOG) {
-		snprintf(mk.log[mk.nlog], sizeof(mk.log[0]), "%s %s", method, url);
-		snprintf(mk.bodies[mk.nlog], sizeof(mk.bodies[0]), "%s", body);
-		mk.nlog++;
-	}
+	(void)ud;
 	if (auth == NULL || strncmp(auth, "OAuth realm=\"1234567_SB1\"", 25) != 0) {
 		mk.bad_auth++;
 		return mock_error(c, 401, "INVALID_LOGIN", "Invalid login attempt.");
@@ -327,54 +301,11 @@ mock_route(struct MHD_Connection *c, const char *url, const char *method, const 
 			mk.ids[i] = mk.next_id++;
 			mk.nje++;
 		}
-		snprintf(loc, sizeof(loc), "%s/services/rest/record/v1/journalEntry/%d", mk.base,
+		snprintf(loc, sizeof(loc), "%s/services/rest/record/v1/journalEntry/%d", mk.http.base,
 		         mk.ids[i]);
-		return mock_reply(c, 204, "", loc);
+		return mock_http_text(c, 204, "", CTYPE, loc);
 	}
 	return mock_error(c, 404, "INVALID_URL", "not found");
-}
-
-static enum MHD_Result
-mock_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-             const char *version, const char *upload, size_t *upload_size, void **con_cls)
-{
-	struct buf *body = *con_cls;
-	enum MHD_Result ret;
-
-	(void)cls;
-	(void)version;
-	if (body == NULL) {
-		if ((body = calloc(1, sizeof(*body))) == NULL)
-			return MHD_NO;
-		buf_init(body, 0);
-		*con_cls = body;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		buf_append(body, upload, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	pthread_mutex_lock(&mk.lock);
-	ret = mock_route(c, url, method, buf_cstr(body));
-	pthread_mutex_unlock(&mk.lock);
-	return ret;
-}
-
-static void
-mock_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-               enum MHD_RequestTerminationCode toe)
-{
-	struct buf *body = *con_cls;
-
-	(void)cls;
-	(void)c;
-	(void)toe;
-	if (body != NULL) {
-		buf_free(body);
-		free(body);
-		*con_cls = NULL;
-	}
 }
 
 /* ---- fixture ------------------------------------------------------------------------- */
@@ -388,84 +319,38 @@ static struct {
 static int
 flow_setup(void **state)
 {
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *di;
-	struct http_opts opts;
-	struct adapter_env env;
 	struct sc_error err;
-	char text[1024];
 
 	(void)state;
 	memset(&mk, 0, sizeof(mk));
-	pthread_mutex_init(&mk.lock, NULL);
 	mk.next_id = 5001;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	mk.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-	                        NULL, NULL, mock_handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-	                        MHD_OPTION_NOTIFY_COMPLETED, mock_completed, NULL, MHD_OPTION_END);
-	if (mk.d == NULL)
+	if (mock_http_start(&mk.http, MOCK_HTTP_SERIAL | MOCK_HTTP_LOG, mock_route, NULL) < 0)
 		return -1;
-	di = MHD_get_daemon_info(mk.d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(mk.base, sizeof(mk.base), "http://127.0.0.1:%u", (unsigned)di->port);
-	memset(&opts, 0, sizeof(opts));
-	opts.max_retries = 1;
-	opts.backoff_base_ms = 1;
-	opts.backoff_max_ms = 5;
-	opts.timeout_ms = 10000;
-	if (http_client_new(&fx.http, &opts, &err) != 0)
-		return -1;
-	snprintf(text, sizeof(text),
-	         "[connector]\nstate_dir = /tmp\n[erp]\ntype = netsuite\naccount_id = 1234567_SB1\n"
-	         "base_url = %s\nauth = tba\nconsumer_key = ck-0001\nconsumer_secret = " CS_SECRET
-	         "\ntoken_id = tk-0001\ntoken_secret = " TS_SECRET "\ncustomer_id = 77\n"
-	         "subsidiary_id = 3\n", mk.base);
-	if (conf_load_string(&fx.conf, text, "test.conf", &err) != 0)
-		return -1;
-	memset(&env, 0, sizeof(env));
-	env.http = fx.http;
-	env.conf = conf_section(fx.conf, "erp");
-	env.time_scale = 1.0;
-	return netsuite_ops.open(&fx.ns, &env, &err) == 0 ? 0 : -1;
+	return mock_netsuite_open(&fx.ns, &fx.conf, &fx.http, &mk.http, &netsuite_ops,
+	                          CS_SECRET, TS_SECRET,
+	                          "subsidiary_id = 3\n",
+	                          &err) == 0 ? 0 : -1;
 }
 
 static int
 flow_teardown(void **state)
 {
 	(void)state;
-	netsuite_ops.close(fx.ns);
-	fx.ns = NULL;
-	conf_free(fx.conf);
-	fx.conf = NULL;
-	http_client_free(fx.http);
-	fx.http = NULL;
-	if (mk.d != NULL)
-		MHD_stop_daemon(mk.d);
-	mk.d = NULL;
-	pthread_mutex_destroy(&mk.lock);
+	mock_adapter_close(&fx.ns, &fx.conf, &fx.http, netsuite_ops.close);
+	mock_http_stop(&mk.http);
 	return 0;
 }
 
 static int
 count_logged(const char *prefix)
 {
-	int i, n = 0;
-
-	for (i = 0; i < mk.nlog; i++)
-		n += strncmp(mk.log[i], prefix, strlen(prefix)) == 0;
-	return n;
+	return mock_http_log_count(&mk.http, prefix);
 }
 
 static int
 last_logged(const char *prefix)
 {
-	int i;
-
-	for (i = mk.nlog - 1; i >= 0; i--)
-		if (strncmp(mk.log[i], prefix, strlen(prefix)) == 0)
-			return i;
-	return -1;
+	return mock_http_log_last(&mk.http, prefix);
 }
 
 /* ---- end to end ------------------------------------------------------------------------- */
@@ -490,7 +375,7 @@ posting_twice_upserts_one_journal_entry_by_external_id(void **state)
 	assert_string_equal(ref.external_id, "AMZ-STL-24416911431");
 	i = last_logged("PUT /services/rest/record/v1/journalEntry/eid:AMZ-STL-24416911431");
 	assert_true(i >= 0);
-	assert_string_equal(mk.bodies[i], eur_body);
+	assert_string_equal(mk.http.log[i].body, eur_body);
 	/* the currency, then each account as a number: AMZ-CLEARING is one, 1,
 	 * 610 and 690 are not (so they are internal ids) */
 	assert_int_equal(count_logged("POST /services/rest/query/v1/suiteql"), 5);
@@ -522,7 +407,7 @@ an_account_number_of_digits_means_that_account_not_an_internal_id(void **state)
 	assert_int_equal(netsuite_ops.settlement_post(fx.ns, &p, "AMZ-STL-7", &ref, &err), 0);
 	i = last_logged("PUT /services/rest/record/v1/journalEntry/eid:AMZ-STL-7");
 	assert_true(i >= 0);
-	assert_non_null(strstr(mk.bodies[i], "\"line\":{\"items\":[{\"account\":{\"id\":\"1\"},"
+	assert_non_null(strstr(mk.http.log[i].body, "\"line\":{\"items\":[{\"account\":{\"id\":\"1\"},"
 	                       "\"debit\":5.00},{\"account\":{\"id\":\"400\"},\"credit\":5.00}]}}"));
 }
 
@@ -578,12 +463,12 @@ netsuites_refusal_comes_back_word_for_word(void **state)
 		static const struct journal_line off[] = {
 			{ "1", 500, "bank", NULL, NULL, NULL }, { "2", -499, "fees", NULL, NULL, NULL },
 		};
-		int before = mk.nlog;
+		int before = mk.http.nlog;
 
 		p = posting(off, 2);
 		assert_int_equal(netsuite_ops.settlement_post(fx.ns, &p, "AMZ-STL-1", &ref, &err),
 		                 SC_EINVALID);
-		assert_int_equal(mk.nlog, before);
+		assert_int_equal(mk.http.nlog, before);
 	}
 }
 

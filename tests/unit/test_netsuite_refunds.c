@@ -16,9 +16,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <microhttpd.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +27,7 @@
 #include "connector/model.h"
 #include "connector/money.h"
 #include "connector/timeutil.h"
+#include "tests/unit/mock_http.h"
 
 extern const struct erp_ops netsuite_ops;
 
@@ -356,18 +354,12 @@ static const struct {
 	{ "900", "SHIP" }, { "901", "DISC" }, { "902", "TAX" },
 };
 
-#define MOCK_LOG 64
-
+/* One mock at a time; it logs every request ("METHOD path?query") and its
+ * body, and runs under its lock. */
 static struct {
-	struct MHD_Daemon *d;
-	char base[64];
-	pthread_mutex_t lock;
+	struct mock_http http;
 	struct mrec recs[64];
 	int nrecs, next_id;
-	char log[MOCK_LOG][256];      /* "METHOD path?query" */
-	char bodies[MOCK_LOG][2048];  /* request bodies */
-	int nlog;
-	char problem[512];
 	char nonces[256][40];
 	int nnonces;
 	/* scripts */
@@ -377,18 +369,6 @@ static struct {
 	int page_max;                 /* SuiteQL pages at most this many rows (0: limit) */
 	char now_modified[20];        /* modified time of records the mock makes */
 } mk;
-
-static void
-mock_problem(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (mk.problem[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	vsnprintf(mk.problem, sizeof(mk.problem), fmt, ap);
-	va_end(ap);
-}
 
 static const char *
 code_of(const char *type)
@@ -445,22 +425,6 @@ seed(const char *type, int id, const char *eid, const char *modified, const char
 }
 
 static enum MHD_Result
-mock_reply(struct MHD_Connection *c, unsigned status, const char *body, const char *location)
-{
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-
-	if (body[0] != '\0')
-		MHD_add_response_header(r, "Content-Type", "application/json");
-	if (location != NULL)
-		MHD_add_response_header(r, "Location", location);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result
 mock_error(struct MHD_Connection *c, unsigned status, const char *code, const char *detail)
 {
 	char body[700];
@@ -469,7 +433,7 @@ mock_error(struct MHD_Connection *c, unsigned status, const char *code, const ch
 	         "\"title\":\"%s\",\"status\":%u,\"o:errorDetails\":[{\"detail\":\"%s\","
 	         "\"o:errorCode\":\"%s\"}]}", status == 404 ? "Not Found" : status == 401
 	         ? "Unauthorized" : "Bad Request", status, detail, code);
-	return mock_reply(c, status, body, NULL);
+	return mock_http_reply(c, status, body, NULL);
 }
 
 /* The record as GET shows it (expanded), heap. */
@@ -485,7 +449,7 @@ mock_record_json(const struct mrec *r)
 
 	buf_init(&b, 0);
 	buf_printf(&b, "{\"links\":[{\"rel\":\"self\",\"href\":\"%s/services/rest/record/v1/%s/%d\"}],"
-	           "\"id\":\"%d\"", mk.base, r->type, r->id, r->id);
+	           "\"id\":\"%d\"", mk.http.base, r->type, r->id, r->id);
 	if (r->eid[0] != '\0')
 		buf_printf(&b, ",\"externalId\":\"%s\"", r->eid);
 	if (items != NULL && json_object_array_length(items) > 0) {
@@ -519,13 +483,13 @@ mock_get(struct MHD_Connection *c, const char *type, const char *key)
 		}
 	} else {
 		if (exp == NULL || strcmp(exp, "true") != 0)
-			mock_problem("GET %s/%s without expandSubResources=true", type, key);
+			mock_http_problem(&mk.http, "GET %s/%s without expandSubResources=true", type, key);
 		r = mock_find(type, (int)strtol(key, NULL, 10), NULL);
 	}
 	if (r == NULL)
 		return mock_error(c, 404, "NONEXISTENT_ID", "The record instance does not exist.");
 	json = mock_record_json(r);
-	ret = mock_reply(c, 200, json, NULL);
+	ret = mock_http_reply(c, 200, json, NULL);
 	free(json);
 	return ret;
 }
@@ -546,7 +510,7 @@ mock_transform(struct MHD_Connection *c, const char *type, int id, const char *t
 		return mock_error(c, 404, "NONEXISTENT_ID", "The record instance does not exist.");
 	if (json_parse_buf(&in, body, strlen(body), &err) != 0 || json_get_str(in, "externalId", &eid,
 	                                                                       &err) != 1) {
-		mock_problem("transform body without externalId: %s", body);
+		mock_http_problem(&mk.http, "transform body without externalId: %s", body);
 		json_object_put(in);
 		return mock_error(c, 400, "INVALID_CONTENT", "bad body");
 	}
@@ -574,8 +538,8 @@ mock_transform(struct MHD_Connection *c, const char *type, int id, const char *t
 	}
 	made = mock_store(target, 0, eid, mk.now_modified, out);
 	json_object_put(in);
-	snprintf(loc, sizeof(loc), "%s/services/rest/record/v1/%s/%d", mk.base, target, made->id);
-	return mock_reply(c, 204, "", mk.no_location ? NULL : loc);
+	snprintf(loc, sizeof(loc), "%s/services/rest/record/v1/%s/%d", mk.http.base, target, made->id);
+	return mock_http_reply(c, 204, "", mk.no_location ? NULL : loc);
 }
 
 /* ---- mock SuiteQL ---- */
@@ -635,10 +599,10 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 	size_t k;
 
 	if (prefer == NULL || strcmp(prefer, "transient") != 0 || ls == NULL || os == NULL)
-		mock_problem("SuiteQL without Prefer: transient, limit or offset");
+		mock_http_problem(&mk.http, "SuiteQL without Prefer: transient, limit or offset");
 	if (json_parse_buf(&o, body, strlen(body), &err) != 0 ||
 	    !json_object_object_get_ex(o, "q", &qv)) {
-		mock_problem("SuiteQL body %s", body);
+		mock_http_problem(&mk.http, "SuiteQL body %s", body);
 		json_object_put(o);
 		return mock_error(c, 400, "INVALID_PARAMETER", "bad query");
 	}
@@ -664,7 +628,7 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 	} else if (strncmp(q, Q_BILLING, strlen(Q_BILLING)) == 0) {
 		id = (int)strtol(q + strlen(Q_BILLING), NULL, 10);
 		if (strstr(q, " AND type IN ('CustInvc', 'CashSale') ORDER BY id") == NULL)
-			mock_problem("billing query %s", q);
+			mock_http_problem(&mk.http, "billing query %s", q);
 		for (i = 0; i < mk.nrecs; i++)
 			if (mk.recs[i].created_from == id &&
 			    (strcmp(mk.recs[i].type, "invoice") == 0 || strcmp(mk.recs[i].type, "cashSale") == 0))
@@ -709,12 +673,12 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 	           strncmp(q, Q_CLOSE_DELTA, strlen(Q_CLOSE_DELTA)) == 0) {
 		more = 0;
 	} else {
-		mock_problem("unexpected SuiteQL: %s", q);
+		mock_http_problem(&mk.http, "unexpected SuiteQL: %s", q);
 	}
 	buf_printf(&b, "],\"count\":%d,\"hasMore\":%s,\"offset\":%ld}", n, more ? "true" : "false",
 	           offset);
 	json_object_put(o);
-	ret = mock_reply(c, 200, buf_cstr(&b), NULL);
+	ret = mock_http_reply(c, 200, buf_cstr(&b), NULL);
 	buf_free(&b);
 	return ret;
 }
@@ -722,7 +686,6 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 /* ---- mock dispatch ---- */
 
 struct argv_ctx {
-	struct buf *q;
 	struct netsuite_param *params;
 	size_t n;
 };
@@ -733,31 +696,11 @@ arg_collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 	struct argv_ctx *a = cls;
 
 	(void)kind;
-	buf_printf(a->q, "%s%s=%s", a->q->len > 0 ? "&" : "", key, value != NULL ? value : "");
 	if (a->n < 8) {
 		a->params[a->n].name = key;
 		a->params[a->n++].value = value != NULL ? value : "";
 	}
 	return MHD_YES;
-}
-
-static void
-pct_decode(char *out, size_t n, const char *s, size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len && o + 1 < n; i++) {
-		char hx[3] = { 0, 0, 0 };
-		if (s[i] == '%' && i + 2 < len) {
-			hx[0] = s[i + 1];
-			hx[1] = s[i + 2];
-			out[o++] = (char)strtoul(hx, NULL, 16);
-			i += 2;
-		} else {
-			out[o++] = s[i];
-		}
-	}
-	out[o] = '\0';
 }
 
 /* Verify the TBA header as NETSUITE.md s2 says, every query parameter signed. */
@@ -783,7 +726,7 @@ mock_tba_ok(const char *h, const char *method, const char *path, const struct ar
 		if (strncmp(p, names[k], nl) != 0 || strncmp(p + nl, "=\"", 2) != 0 ||
 		    (e = strchr(p + nl + 2, '"')) == NULL)
 			return 0;
-		pct_decode(v[k], sizeof(v[k]), p + nl + 2, (size_t)(e - p - nl - 2));
+		mock_http_pct_decode(v[k], sizeof(v[k]), p + nl + 2, (size_t)(e - p - nl - 2), 0);
 		p = e + 1;
 		if (k < 7 && strncmp(p, ", ", 2) != 0)
 			return 0;
@@ -806,7 +749,7 @@ mock_tba_ok(const char *h, const char *method, const char *path, const struct ar
 	buf_init(&base, 0);
 	{
 		char url[600];
-		snprintf(url, sizeof(url), "%s%s", mk.base, path);
+		snprintf(url, sizeof(url), "%s%s", mk.http.base, path);
 		ok = netsuite__oauth1_base_string(&base, method, url, params, 6 + args->n, &err) == 0 &&
 		     netsuite__oauth1_sign(want, sizeof(want), "HMAC-SHA256", buf_cstr(&base), CS_SECRET,
 		                           TS_SECRET, &err) == 0 &&
@@ -817,40 +760,33 @@ mock_tba_ok(const char *h, const char *method, const char *path, const struct ar
 }
 
 static enum MHD_Result
-mock_route(struct MHD_Connection *c, const char *url, const char *method, const char *body)
+mock_route(void *ud, const struct mock_http_req *r)
 {
-	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	struct MHD_Connection *c = r->conn;
+	const char *url = r->url, *method = r->method, *body = r->body;
+	const char *auth = mock_http_header(r, "Authorization");
 	struct netsuite_param params[8];
-	struct buf q;
-	struct argv_ctx args = { &q, params, 0 };
+	struct argv_ctx args = { params, 0 };
 	const char *rest, *slash, *tr;
 	char type[48], key[200], target[48];
 	enum MHD_Result ret;
 
-	buf_init(&q, 0);
+	(void)ud;
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg_collect, &args);
-	if (mk.nlog < MOCK_LOG) {
-		snprintf(mk.log[mk.nlog], sizeof(mk.log[0]), "%s %s%s%s", method, url,
-		         q.len > 0 ? "?" : "", buf_cstr(&q));
-		snprintf(mk.bodies[mk.nlog], sizeof(mk.bodies[0]), "%s", body);
-		mk.nlog++;
-	}
 	if (!mock_tba_ok(auth, method, url, &args)) {
-		buf_free(&q);
-		mock_problem("bad TBA signature on %s %s", method, url);
+		mock_http_problem(&mk.http, "bad TBA signature on %s %s", method, url);
 		return mock_error(c, 401, "INVALID_LOGIN", "Invalid login attempt.");
 	}
-	buf_free(&q);
 	if (strcmp(url, "/services/rest/query/v1/suiteql") == 0 && strcmp(method, "POST") == 0)
 		return mock_suiteql(c, body);
 	if (strncmp(url, "/services/rest/record/v1/", 25) != 0) {
-		mock_problem("unexpected %s %s", method, url);
+		mock_http_problem(&mk.http, "unexpected %s %s", method, url);
 		return mock_error(c, 404, "INVALID_URL", "not found");
 	}
 	rest = url + 25;
 	slash = strchr(rest, '/');
 	if (slash == NULL || (size_t)(slash - rest) >= sizeof(type)) {
-		mock_problem("record URL %s", url);
+		mock_http_problem(&mk.http, "record URL %s", url);
 		return mock_error(c, 404, "INVALID_URL", "not found");
 	}
 	snprintf(type, sizeof(type), "%.*s", (int)(slash - rest), rest);
@@ -865,51 +801,8 @@ mock_route(struct MHD_Connection *c, const char *url, const char *method, const 
 		ret = mock_get(c, type, key);
 		return ret;
 	}
-	mock_problem("unexpected %s %s", method, url);
+	mock_http_problem(&mk.http, "unexpected %s %s", method, url);
 	return mock_error(c, 405, "METHOD_NOT_ALLOWED", "no");
-}
-
-static enum MHD_Result
-mock_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-             const char *version, const char *upload, size_t *upload_size, void **con_cls)
-{
-	struct buf *body = *con_cls;
-	enum MHD_Result ret;
-
-	(void)cls;
-	(void)version;
-	if (body == NULL) {
-		if ((body = calloc(1, sizeof(*body))) == NULL)
-			return MHD_NO;
-		buf_init(body, 0);
-		*con_cls = body;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		buf_append(body, upload, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	pthread_mutex_lock(&mk.lock);
-	ret = mock_route(c, url, method, buf_cstr(body));
-	pthread_mutex_unlock(&mk.lock);
-	return ret;
-}
-
-static void
-mock_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-               enum MHD_RequestTerminationCode toe)
-{
-	struct buf *body = *con_cls;
-
-	(void)cls;
-	(void)c;
-	(void)toe;
-	if (body != NULL) {
-		buf_free(body);
-		free(body);
-		*con_cls = NULL;
-	}
 }
 
 /* ---- fixtures ------------------------------------------------------------------ */
@@ -923,48 +816,23 @@ static struct {
 static int
 flow_setup(void **state)
 {
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *di;
-	struct http_opts opts;
-	struct adapter_env env;
 	struct sc_error err;
-	char text[1024];
 
 	(void)state;
 	sc_error_clear(&err);
 	memset(&mk, 0, sizeof(mk));
-	pthread_mutex_init(&mk.lock, NULL);
 	mk.next_id = 3001;
 	snprintf(mk.now_modified, sizeof(mk.now_modified), "2026-11-22 12:00:00");
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	mk.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-	                        NULL, NULL, mock_handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-	                        MHD_OPTION_NOTIFY_COMPLETED, mock_completed, NULL, MHD_OPTION_END);
-	if (mk.d == NULL)
+	if (mock_http_start(&mk.http, MOCK_HTTP_SERIAL | MOCK_HTTP_LOG | MOCK_HTTP_LOG_QUERY,
+	                    mock_route, NULL) < 0)
 		return -1;
-	di = MHD_get_daemon_info(mk.d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(mk.base, sizeof(mk.base), "http://127.0.0.1:%u", (unsigned)di->port);
-	memset(&opts, 0, sizeof(opts));
-	opts.max_retries = 1;
-	opts.backoff_base_ms = 1;
-	opts.backoff_max_ms = 5;
-	opts.timeout_ms = 10000;
-	if (http_client_new(&fx.http, &opts, &err) != 0)
-		return -1;
-	snprintf(text, sizeof(text),
-	         "[connector]\nstate_dir = /tmp\n[erp]\ntype = netsuite\naccount_id = 1234567_SB1\n"
-	         "base_url = %s\nauth = tba\nconsumer_key = ck-0001\nconsumer_secret = " CS_SECRET
-	         "\ntoken_id = tk-0001\ntoken_secret = " TS_SECRET "\ncustomer_id = 77\n"
-	         "order_record_type = cashSale\nshipping_item_id = 900\ndiscount_item_id = 901\n"
-	         "tax_item_id = 902\n", mk.base);
-	if (conf_load_string(&fx.conf, text, "test.conf", &err) != 0)
-		return -1;
-	env.http = fx.http;
-	env.conf = conf_section(fx.conf, "erp");
-	env.time_scale = 1.0;
-	return netsuite_ops.open(&fx.ns, &env, &err) == 0 ? 0 : -1;
+	return mock_netsuite_open(&fx.ns, &fx.conf, &fx.http, &mk.http, &netsuite_ops,
+	                          CS_SECRET, TS_SECRET,
+	                          "order_record_type = cashSale\n"
+	                          "shipping_item_id = 900\n"
+	                          "discount_item_id = 901\n"
+	                          "tax_item_id = 902\n",
+	                          &err) == 0 ? 0 : -1;
 }
 
 static int
@@ -973,18 +841,10 @@ flow_teardown(void **state)
 	int i;
 
 	(void)state;
-	netsuite_ops.close(fx.ns);
-	fx.ns = NULL;
-	conf_free(fx.conf);
-	fx.conf = NULL;
-	http_client_free(fx.http);
-	fx.http = NULL;
-	if (mk.d != NULL)
-		MHD_stop_daemon(mk.d);
-	mk.d = NULL;
+	mock_adapter_close(&fx.ns, &fx.conf, &fx.http, netsuite_ops.close);
+	mock_http_stop(&mk.http);
 	for (i = 0; i < mk.nrecs; i++)
 		json_object_put(mk.recs[i].body);
-	pthread_mutex_destroy(&mk.lock);
 	return 0;
 }
 
@@ -992,22 +852,13 @@ flow_teardown(void **state)
 static int
 logged(const char *line)
 {
-	int i;
-
-	for (i = 0; i < mk.nlog; i++)
-		if (strncmp(mk.log[i], line, strlen(line)) == 0)
-			return i;
-	return -1;
+	return mock_http_log_find(&mk.http, 0, line);
 }
 
 static int
 count_logged(const char *prefix)
 {
-	int i, n = 0;
-
-	for (i = 0; i < mk.nlog; i++)
-		n += strncmp(mk.log[i], prefix, strlen(prefix)) == 0;
-	return n;
+	return mock_http_log_count(&mk.http, prefix);
 }
 
 static void
@@ -1054,14 +905,14 @@ cash_sale_refund_is_one_transform_with_the_refund_lines(void **state)
 	seed_cash_sale(1);
 	rfx_mixed(&f);
 	if (netsuite_ops.refund_create(fx.ns, &f.r, "cashRefund", &order, eid, &out, &err) != 0)
-		fail_msg("%s | %s | %s", err.msg, err.remote, mk.problem);
-	assert_string_equal(mk.problem, "");
+		fail_msg("%s | %s | %s", err.msg, err.remote, mk.http.problem);
+	assert_string_equal(mk.http.problem, "");
 	assert_string_equal(out.type, "cashRefund");
 	assert_string_equal(out.id, "3001");
 	assert_string_equal(out.external_id, eid);
 	t = logged("POST " R "cashSale/1001/!transform/cashRefund?replace=item");
 	assert_true(t >= 0);
-	assert_string_equal(mk.bodies[t], mixed_body);
+	assert_string_equal(mk.http.log[t].body, mixed_body);
 	assert_int_equal(count_logged("POST " R), 1);
 	/* looked up before, the source read before, read back after */
 	assert_true(logged("GET " R "cashRefund/eid:AMZ-RFD-111-0000001-0000001-amzn1.adj.A1") < t);
@@ -1089,17 +940,17 @@ invoice_to_customer_refund_goes_through_a_credit_memo(void **state)
 	rfx_init(&f, "A7", "111-0000002-0000002");
 	comp(rfx_line(&f, "SKU-0002", 1), f.comps[0], "Principal", -1500);
 	if (netsuite_ops.refund_create(fx.ns, &f.r, "customerRefund", &order, eid, &out, &err) != 0)
-		fail_msg("%s | %s | %s", err.msg, err.remote, mk.problem);
-	assert_string_equal(mk.problem, "");
+		fail_msg("%s | %s | %s", err.msg, err.remote, mk.http.problem);
+	assert_string_equal(mk.http.problem, "");
 	cm = logged("POST " R "invoice/1002/!transform/creditMemo?replace=item");
 	cr = logged("POST " R "creditMemo/3001/!transform/customerRefund");
 	assert_true(cm >= 0 && cr > cm);
-	assert_string_equal(mk.log[cr], "POST " R "creditMemo/3001/!transform/customerRefund");
-	assert_string_equal(mk.bodies[cm],
+	assert_string_equal(mk.http.log[cr].line, "POST " R "creditMemo/3001/!transform/customerRefund");
+	assert_string_equal(mk.http.log[cm].body,
 	    "{\"externalId\":\"AMZ-RFD-111-0000002-0000002-A7-CM\",\"tranDate\":\"2026-11-21\","
 	    "\"memo\":\"Amazon refund A7 of order 111-0000002-0000002\",\"item\":{\"items\":["
 	    "{\"item\":{\"id\":\"502\"},\"quantity\":1,\"rate\":15.00,\"amount\":15.00}]}}");
-	assert_string_equal(mk.bodies[cr],
+	assert_string_equal(mk.http.log[cr].body,
 	    "{\"externalId\":\"AMZ-RFD-111-0000002-0000002-A7\",\"tranDate\":\"2026-11-21\","
 	    "\"memo\":\"Amazon refund A7 of order 111-0000002-0000002\",\"apply\":{\"items\":["
 	    "{\"doc\":{\"id\":\"3001\"},\"apply\":true,\"amount\":15.00}]}}");
@@ -1131,8 +982,8 @@ sales_order_refund_uses_the_invoice_made_from_it(void **state)
 	rfx_init(&f, "A8", "111-0000003-0000003");
 	comp(rfx_line(&f, "SKU-0001", 2), f.comps[0], "Principal", -2000);
 	if (netsuite_ops.refund_create(fx.ns, &f.r, "creditMemo", &order, eid, &out, &err) != 0)
-		fail_msg("%s | %s | %s", err.msg, err.remote, mk.problem);
-	assert_string_equal(mk.problem, "");
+		fail_msg("%s | %s | %s", err.msg, err.remote, mk.http.problem);
+	assert_string_equal(mk.http.problem, "");
 	assert_true(logged("POST " R "invoice/1004/!transform/creditMemo?replace=item") >= 0);
 	assert_int_equal(count_logged("POST " R), 1);
 	assert_int_equal(mock_find("creditMemo", 0, eid)->created_from, 1004);
@@ -1157,13 +1008,13 @@ sales_order_without_invoice_is_billed_first(void **state)
 	rfx_init(&f, "A9", "111-0000005-0000005");
 	comp(rfx_line(&f, "SKU-0003", 1), f.comps[0], "Principal", -1200);
 	if (netsuite_ops.refund_create(fx.ns, &f.r, "creditMemo", &order, eid, &out, &err) != 0)
-		fail_msg("%s | %s | %s", err.msg, err.remote, mk.problem);
-	assert_string_equal(mk.problem, "");
+		fail_msg("%s | %s | %s", err.msg, err.remote, mk.http.problem);
+	assert_string_equal(mk.http.problem, "");
 	bill = logged("POST " R "salesOrder/1005/!transform/invoice");
 	cm = logged("POST " R "invoice/3001/!transform/creditMemo?replace=item");
 	assert_true(bill >= 0 && cm > bill);
-	assert_string_equal(mk.log[bill], "POST " R "salesOrder/1005/!transform/invoice");
-	assert_string_equal(mk.bodies[bill],
+	assert_string_equal(mk.http.log[bill].line, "POST " R "salesOrder/1005/!transform/invoice");
+	assert_string_equal(mk.http.log[bill].body,
 	    "{\"externalId\":\"AMZ-RFD-111-0000005-0000005-A9-BILL\",\"memo\":\"Billed for the "
 	    "Amazon refund A9 of order 111-0000005-0000005\"}");
 	assert_int_equal(mock_find("invoice", 3001, NULL)->created_from, 1005);
@@ -1189,12 +1040,12 @@ a_refund_made_before_is_found_and_not_made_again(void **state)
 	rfx_init(&f, "A10", "111-0000001-0000001");
 	comp(rfx_line(&f, "SKU-0001", 1), f.comps[0], "Principal", -1000);
 	if (netsuite_ops.refund_create(fx.ns, &f.r, "cashRefund", &order, eid, &out, &err) != 0)
-		fail_msg("%s | %s | %s", err.msg, err.remote, mk.problem);
+		fail_msg("%s | %s | %s", err.msg, err.remote, mk.http.problem);
 	assert_string_equal(out.id, "2500");
 	assert_string_equal(out.type, "cashRefund");
 	assert_int_equal(count_logged("POST " R), 0);
 	assert_true(logged("GET " R "cashRefund/2500?expandSubResources=true") >= 0);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 }
 
 static void
@@ -1218,12 +1069,12 @@ a_duplicate_refused_by_netsuite_is_looked_up(void **state)
 	rfx_init(&f, "A11", "111-0000001-0000001");
 	comp(rfx_line(&f, "SKU-0001", 1), f.comps[0], "Principal", -1000);
 	if (netsuite_ops.refund_create(fx.ns, &f.r, "cashRefund", &order, eid, &out, &err) != 0)
-		fail_msg("%s | %s | %s", err.msg, err.remote, mk.problem);
+		fail_msg("%s | %s | %s", err.msg, err.remote, mk.http.problem);
 	assert_int_equal(count_logged("POST " R "cashSale/1001/!transform/cashRefund"), 1);
 	assert_int_equal(mk.nrecs, nrecs);          /* NetSuite refused the second record */
 	assert_string_equal(out.id, "2600");
 	assert_int_equal(count_logged("GET " R "cashRefund/eid:"), 2);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 }
 
 static void
@@ -1242,10 +1093,10 @@ a_transform_answered_without_location_is_looked_up(void **state)
 	rfx_init(&f, "A12", "111-0000001-0000001");
 	comp(rfx_line(&f, "SKU-0003", 1), f.comps[0], "Principal", -1000);
 	if (netsuite_ops.refund_create(fx.ns, &f.r, "cashRefund", &order, eid, &out, &err) != 0)
-		fail_msg("%s | %s | %s", err.msg, err.remote, mk.problem);
+		fail_msg("%s | %s | %s", err.msg, err.remote, mk.http.problem);
 	assert_string_equal(out.id, "3001");
 	assert_int_equal(count_logged("POST " R), 1);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 }
 
 static void
@@ -1275,7 +1126,7 @@ a_record_that_differs_when_read_back_is_refused_listing_the_differences(void **s
 	assert_string_equal(out.id, "3001");
 	assert_string_equal(out.external_id, eid);
 	no_secrets(&err);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 }
 
 static void
@@ -1300,7 +1151,7 @@ an_impossible_pair_is_refused_without_a_request(void **state)
 	                                            "AMZ-RFD-111-0000001-0000001-A14", &out, &err),
 	                 SC_EINVALID);
 	assert_string_equal(err.msg, "NetSuite cannot make a cashRefund from a invoice");
-	assert_int_equal(mk.nlog, 0);
+	assert_int_equal(mk.http.nlog, 0);
 }
 
 static void
@@ -1329,7 +1180,7 @@ an_item_the_order_does_not_hold_is_refused_before_any_write(void **state)
 	assert_string_equal(err.msg, "refund A16 of order 111-0000001-0000001: refunds 2 of SKU "
 	                             "SKU-0003 but NetSuite cashSale 1001 has 1");
 	assert_int_equal(count_logged("POST " R), 0);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 }
 
 /* ---- changes_page ------------------------------------------------------------------ */
@@ -1396,12 +1247,12 @@ changes_report_new_user_refunds_of_synced_orders_only(void **state)
 	     "{\"item\":{\"id\":\"501\"},\"quantity\":1,\"amount\":10.00}]}}");
 
 	if (netsuite_ops.changes_page(fx.ns, "v1;since=2026-11-22T09:00:00Z", &p, &err) != 0)
-		fail_msg("%s | %s | %s", err.msg, err.remote, mk.problem);
-	assert_string_equal(mk.problem, "");
+		fail_msg("%s | %s | %s", err.msg, err.remote, mk.http.problem);
+	assert_string_equal(mk.http.problem, "");
 	q = logged("POST /services/rest/query/v1/suiteql?limit=100&offset=0");
 	assert_true(q >= 0);
 	/* the poll starts 5 minutes before the cursor */
-	assert_non_null(strstr(mk.bodies[q], "TO_TIMESTAMP('2026-11-22 08:55:00'"));
+	assert_non_null(strstr(mk.http.log[q].body, "TO_TIMESTAMP('2026-11-22 08:55:00'"));
 	assert_int_equal(p.n, 3);
 	assert_int_equal(p.nbad, 0);
 
@@ -1485,8 +1336,8 @@ a_customer_refund_reports_the_credit_memo_it_pays_unless_the_connector_made_it(v
 	     "{\"doc\":{\"id\":\"3000\"},\"apply\":true,\"amount\":12.00}]}}");
 
 	if (netsuite_ops.changes_page(fx.ns, "v1;since=2026-11-22T09:30:00Z", &p, &err) != 0)
-		fail_msg("%s | %s | %s", err.msg, err.remote, mk.problem);
-	assert_string_equal(mk.problem, "");
+		fail_msg("%s | %s | %s", err.msg, err.remote, mk.http.problem);
+	assert_string_equal(mk.http.problem, "");
 	assert_int_equal(p.nbad, 0);
 	assert_int_equal(p.n, 3);
 	r = change_refund(&p, 0);
@@ -1532,7 +1383,7 @@ a_record_that_cannot_be_read_goes_to_bad_and_the_page_goes_on(void **state)
 	     "{\"createdFrom\":{\"id\":\"1001\"},\"currency\":{\"id\":\"1\"},\"item\":{\"items\":["
 	     "{\"item\":{\"id\":\"501\"},\"quantity\":1,\"amount\":10.00}]}}");
 	if (netsuite_ops.changes_page(fx.ns, "v1;since=2026-11-22T09:30:00Z", &p, &err) != 0)
-		fail_msg("%s | %s | %s", err.msg, err.remote, mk.problem);
+		fail_msg("%s | %s | %s", err.msg, err.remote, mk.http.problem);
 	assert_int_equal(p.n, 1);
 	assert_string_equal(change_refund(&p, 0)->id, "2022");
 	assert_int_equal(p.nbad, 2);
@@ -1544,7 +1395,7 @@ a_record_that_cannot_be_read_goes_to_bad_and_the_page_goes_on(void **state)
 	assert_string_equal(p.cursor, "v2;refund=since,2026-11-22T10:02:00Z;"
 	                              "ship=since,2026-11-22T09:30:00Z;close=since,2026-11-22T09:30:00Z");
 	page_free(&p);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 }
 
 static void
@@ -1600,7 +1451,7 @@ changes_page_through_ties_and_the_cursor_advances(void **state)
 	                              "ship=since,2026-11-23T00:00:00Z;close=since,2026-11-23T00:00:00Z");
 	page_free(&p);
 	assert_int_equal(netsuite_ops.changes_page(fx.ns, "v9;whatever", &p, &err), SC_EMALFORMED);
-	assert_string_equal(mk.problem, "");
+	assert_string_equal(mk.http.problem, "");
 }
 
 static void

@@ -18,9 +18,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <microhttpd.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +27,7 @@
 #include "connector/jsonutil.h"
 #include "connector/model.h"
 #include "connector/timeutil.h"
+#include "tests/unit/mock_http.h"
 
 extern const struct erp_ops netsuite_ops;
 
@@ -139,35 +137,18 @@ static const struct {
 	{ "501", "SKU-0001" }, { "502", "SKU-0002" }, { "503", "SKU-0003" }, { "900", "SHIP" },
 };
 
-#define MOCK_LOG 96
 #define R "/services/rest/record/v1/"
 #define QL "POST /services/rest/query/v1/suiteql"
 
+/* One mock at a time; it logs every request ("METHOD path?query") and its
+ * body, and runs under its lock. */
 static struct {
-	struct MHD_Daemon *d;
-	char base[64];
-	pthread_mutex_t lock;
+	struct mock_http http;
 	struct mrec recs[32];
 	int nrecs;
-	char log[MOCK_LOG][256];      /* "METHOD path?query" */
-	char bodies[MOCK_LOG][1024];
-	int nlog;
-	char problem[512];
 	int page_max;                 /* SuiteQL pages at most this many rows (0: limit) */
 	int fail_get;                 /* GET of this id answers 503 */
 } mk;
-
-static void
-mock_problem(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (mk.problem[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	vsnprintf(mk.problem, sizeof(mk.problem), fmt, ap);
-	va_end(ap);
-}
 
 static const char *
 code_of(const char *type)
@@ -215,19 +196,6 @@ seed(const char *type, int id, const char *eid, const char *status, const char *
 }
 
 static enum MHD_Result
-mock_reply(struct MHD_Connection *c, unsigned status, const char *body)
-{
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result
 mock_error(struct MHD_Connection *c, unsigned status, const char *code, const char *detail)
 {
 	char body[600];
@@ -235,7 +203,7 @@ mock_error(struct MHD_Connection *c, unsigned status, const char *code, const ch
 	snprintf(body, sizeof(body), "{\"type\":\"https://www.rfc-editor.org/rfc/rfc9110.html\","
 	         "\"title\":\"Error\",\"status\":%u,\"o:errorDetails\":[{\"detail\":\"%s\","
 	         "\"o:errorCode\":\"%s\"}]}", status, detail, code);
-	return mock_reply(c, status, body);
+	return mock_http_json(c, status, body);
 }
 
 static enum MHD_Result
@@ -249,7 +217,7 @@ mock_get(struct MHD_Connection *c, const char *type, const char *key)
 	int id = (int)strtol(key, NULL, 10);
 
 	if (exp == NULL || strcmp(exp, "true") != 0)
-		mock_problem("GET %s/%s without expandSubResources=true", type, key);
+		mock_http_problem(&mk.http, "GET %s/%s without expandSubResources=true", type, key);
 	if (mk.fail_get == id)
 		return mock_error(c, 503, "UNEXPECTED_ERROR", "An unexpected error occurred.");
 	if ((r = mock_find(type, id)) == NULL)
@@ -257,14 +225,14 @@ mock_get(struct MHD_Connection *c, const char *type, const char *key)
 	rest = json_object_to_json_string_ext(r->body, JSON_C_TO_STRING_PLAIN);
 	buf_init(&b, 0);
 	buf_printf(&b, "{\"links\":[{\"rel\":\"self\",\"href\":\"%s" R "%s/%d\"}],\"id\":\"%d\"",
-	           mk.base, r->type, r->id, r->id);
+	           mk.http.base, r->type, r->id, r->id);
 	if (r->eid[0] != '\0')
 		buf_printf(&b, ",\"externalId\":\"%s\"", r->eid);
 	if (strcmp(rest, "{}") != 0)
 		buf_printf(&b, ",%s", rest + 1);
 	else
 		buf_puts(&b, "}");
-	ret = mock_reply(c, 200, buf_cstr(&b));
+	ret = mock_http_json(c, 200, buf_cstr(&b));
 	buf_free(&b);
 	return ret;
 }
@@ -346,10 +314,10 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 	size_t k, nl;
 
 	if (prefer == NULL || strcmp(prefer, "transient") != 0 || ls == NULL || os == NULL)
-		mock_problem("SuiteQL without Prefer: transient, limit or offset");
+		mock_http_problem(&mk.http, "SuiteQL without Prefer: transient, limit or offset");
 	if (json_parse_buf(&o, body, strlen(body), &err) != 0 ||
 	    !json_object_object_get_ex(o, "q", &qv)) {
-		mock_problem("SuiteQL body %s", body);
+		mock_http_problem(&mk.http, "SuiteQL body %s", body);
 		json_object_put(o);
 		return mock_error(c, 400, "INVALID_PARAMETER", "bad query");
 	}
@@ -402,7 +370,7 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 			struct mrec *r = mock_find(NULL, (int)strtol(p, &end, 10));
 
 			if (end == p) {
-				mock_problem("lookup %s", q);
+				mock_http_problem(&mk.http, "lookup %s", q);
 				break;
 			}
 			if (r != NULL) {
@@ -418,14 +386,14 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 				break;
 		}
 		if (strcmp(end, ")") != 0)
-			mock_problem("lookup %s", q);
+			mock_http_problem(&mk.http, "lookup %s", q);
 	} else if (strncmp(q, Q_ITEM_IDS, strlen(Q_ITEM_IDS)) == 0) {
 		for (k = 0; k < sizeof(mock_items) / sizeof(mock_items[0]); k++)
 			if (strtol(q + strlen(Q_ITEM_IDS), NULL, 10) == strtol(mock_items[k].id, NULL, 10))
 				snprintf(rows[n++].json, sizeof(rows[0].json), ",\"id\":%s,\"itemid\":\"%s\"",
 				         mock_items[k].id, mock_items[k].itemid);
 	} else {
-		mock_problem("unexpected SuiteQL: %s", q);
+		mock_http_problem(&mk.http, "unexpected SuiteQL: %s", q);
 	}
 	if (delta)
 		qsort(rows, (size_t)n, sizeof(rows[0]), mrow_cmp);
@@ -440,7 +408,7 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 	           n > offset ? (n - offset < limit ? n - offset : limit) : 0,
 	           more ? "true" : "false", offset);
 	json_object_put(o);
-	ret = mock_reply(c, 200, buf_cstr(&b));
+	ret = mock_http_json(c, 200, buf_cstr(&b));
 	buf_free(&b);
 	return ret;
 }
@@ -448,34 +416,17 @@ mock_suiteql(struct MHD_Connection *c, const char *body)
 /* ---- mock dispatch ---- */
 
 static enum MHD_Result
-arg_collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+mock_route(void *ud, const struct mock_http_req *r)
 {
-	struct buf *q = cls;
-
-	(void)kind;
-	buf_printf(q, "%s%s=%s", q->len > 0 ? "&" : "", key, value != NULL ? value : "");
-	return MHD_YES;
-}
-
-static enum MHD_Result
-mock_route(struct MHD_Connection *c, const char *url, const char *method, const char *body)
-{
-	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	struct MHD_Connection *c = r->conn;
+	const char *url = r->url, *method = r->method, *body = r->body;
+	const char *auth = mock_http_header(r, "Authorization");
 	const char *rest, *slash;
 	char type[48];
-	struct buf q;
 
-	buf_init(&q, 0);
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg_collect, &q);
-	if (mk.nlog < MOCK_LOG) {
-		snprintf(mk.log[mk.nlog], sizeof(mk.log[0]), "%s %s%s%s", method, url,
-		         q.len > 0 ? "?" : "", buf_cstr(&q));
-		snprintf(mk.bodies[mk.nlog], sizeof(mk.bodies[0]), "%s", body);
-		mk.nlog++;
-	}
-	buf_free(&q);
+	(void)ud;
 	if (auth == NULL || strncmp(auth, "OAuth realm=\"1234567_SB1\"", 25) != 0) {
-		mock_problem("no TBA header on %s %s", method, url);
+		mock_http_problem(&mk.http, "no TBA header on %s %s", method, url);
 		return mock_error(c, 401, "INVALID_LOGIN", "Invalid login attempt.");
 	}
 	if (strcmp(url, "/services/rest/query/v1/suiteql") == 0 && strcmp(method, "POST") == 0)
@@ -483,54 +434,11 @@ mock_route(struct MHD_Connection *c, const char *url, const char *method, const 
 	if (strncmp(url, R, strlen(R)) != 0 || strcmp(method, "GET") != 0 ||
 	    (slash = strchr(rest = url + strlen(R), '/')) == NULL ||
 	    (size_t)(slash - rest) >= sizeof(type)) {
-		mock_problem("unexpected %s %s", method, url);
+		mock_http_problem(&mk.http, "unexpected %s %s", method, url);
 		return mock_error(c, 405, "METHOD_NOT_ALLOWED", "no");
 	}
 	snprintf(type, sizeof(type), "%.*s", (int)(slash - rest), rest);
 	return mock_get(c, type, slash + 1);
-}
-
-static enum MHD_Result
-mock_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-             const char *version, const char *upload, size_t *upload_size, void **con_cls)
-{
-	struct buf *body = *con_cls;
-	enum MHD_Result ret;
-
-	(void)cls;
-	(void)version;
-	if (body == NULL) {
-		if ((body = calloc(1, sizeof(*body))) == NULL)
-			return MHD_NO;
-		buf_init(body, 0);
-		*con_cls = body;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		buf_append(body, upload, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	pthread_mutex_lock(&mk.lock);
-	ret = mock_route(c, url, method, buf_cstr(body));
-	pthread_mutex_unlock(&mk.lock);
-	return ret;
-}
-
-static void
-mock_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-               enum MHD_RequestTerminationCode toe)
-{
-	struct buf *body = *con_cls;
-
-	(void)cls;
-	(void)c;
-	(void)toe;
-	if (body != NULL) {
-		buf_free(body);
-		free(body);
-		*con_cls = NULL;
-	}
 }
 
 /* ---- fixtures ---------------------------------------------------------------- */
@@ -544,45 +452,19 @@ static struct {
 static int
 flow_setup(void **state)
 {
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *di;
-	struct http_opts opts;
-	struct adapter_env env;
 	struct sc_error err;
-	char text[1024];
 
 	(void)state;
 	sc_error_clear(&err);
 	memset(&mk, 0, sizeof(mk));
-	pthread_mutex_init(&mk.lock, NULL);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	mk.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-	                        NULL, NULL, mock_handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-	                        MHD_OPTION_NOTIFY_COMPLETED, mock_completed, NULL, MHD_OPTION_END);
-	if (mk.d == NULL)
+	if (mock_http_start(&mk.http, MOCK_HTTP_SERIAL | MOCK_HTTP_LOG | MOCK_HTTP_LOG_QUERY,
+	                    mock_route, NULL) < 0)
 		return -1;
-	di = MHD_get_daemon_info(mk.d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(mk.base, sizeof(mk.base), "http://127.0.0.1:%u", (unsigned)di->port);
-	memset(&opts, 0, sizeof(opts));
-	opts.max_retries = 1;
-	opts.backoff_base_ms = 1;
-	opts.backoff_max_ms = 5;
-	opts.timeout_ms = 10000;
-	if (http_client_new(&fx.http, &opts, &err) != 0)
-		return -1;
-	snprintf(text, sizeof(text),
-	         "[connector]\nstate_dir = /tmp\n[erp]\ntype = netsuite\naccount_id = 1234567_SB1\n"
-	         "base_url = %s\nauth = tba\nconsumer_key = ck-0001\nconsumer_secret = cs-0001\n"
-	         "token_id = tk-0001\ntoken_secret = ts-0001\ncustomer_id = 77\n"
-	         "order_record_type = salesOrder\nshipping_item_id = 900\n", mk.base);
-	if (conf_load_string(&fx.conf, text, "test.conf", &err) != 0)
-		return -1;
-	env.http = fx.http;
-	env.conf = conf_section(fx.conf, "erp");
-	env.time_scale = 1.0;
-	return netsuite_ops.open(&fx.ns, &env, &err) == 0 ? 0 : -1;
+	return mock_netsuite_open(&fx.ns, &fx.conf, &fx.http, &mk.http, &netsuite_ops,
+	                          "cs-0001", "ts-0001",
+	                          "order_record_type = salesOrder\n"
+	                          "shipping_item_id = 900\n",
+	                          &err) == 0 ? 0 : -1;
 }
 
 static int
@@ -591,18 +473,10 @@ flow_teardown(void **state)
 	int i;
 
 	(void)state;
-	netsuite_ops.close(fx.ns);
-	fx.ns = NULL;
-	conf_free(fx.conf);
-	fx.conf = NULL;
-	http_client_free(fx.http);
-	fx.http = NULL;
-	if (mk.d != NULL)
-		MHD_stop_daemon(mk.d);
-	mk.d = NULL;
+	mock_adapter_close(&fx.ns, &fx.conf, &fx.http, netsuite_ops.close);
+	mock_http_stop(&mk.http);
 	for (i = 0; i < mk.nrecs; i++)
 		json_object_put(mk.recs[i].body);
-	pthread_mutex_destroy(&mk.lock);
 	return 0;
 }
 
@@ -611,22 +485,13 @@ flow_teardown(void **state)
 static int
 logged_from(int from, const char *line)
 {
-	int i;
-
-	for (i = from; i < mk.nlog; i++)
-		if (strncmp(mk.log[i], line, strlen(line)) == 0)
-			return i;
-	return -1;
+	return mock_http_log_find(&mk.http, from, line);
 }
 
 static int
 count_logged(const char *prefix)
 {
-	int i, n = 0;
-
-	for (i = 0; i < mk.nlog; i++)
-		n += strncmp(mk.log[i], prefix, strlen(prefix)) == 0;
-	return n;
+	return mock_http_log_count(&mk.http, prefix);
 }
 
 /* Index of the logged SuiteQL request whose query starts with `head`, or -1. */
@@ -637,9 +502,9 @@ query_logged(const char *head)
 	int i;
 
 	snprintf(want, sizeof(want), "{\"q\":\"%s", head);
-	for (i = 0; i < mk.nlog; i++)
-		if (strncmp(mk.log[i], QL, strlen(QL)) == 0 &&
-		    strncmp(mk.bodies[i], want, strlen(want)) == 0)
+	for (i = 0; i < mk.http.nlog; i++)
+		if (strncmp(mk.http.log[i].line, QL, strlen(QL)) == 0 &&
+		    strncmp(mk.http.log[i].body, want, strlen(want)) == 0)
 			return i;
 	return -1;
 }
@@ -651,8 +516,8 @@ run_page(const char *cursor, struct page *p)
 
 	sc_error_clear(&err);
 	if (netsuite_ops.changes_page(fx.ns, cursor, p, &err) != 0)
-		fail_msg("changes_page: %s | %s | %s", err.msg, err.remote, mk.problem);
-	assert_string_equal(mk.problem, "");
+		fail_msg("changes_page: %s | %s | %s", err.msg, err.remote, mk.http.problem);
+	assert_string_equal(mk.http.problem, "");
 }
 
 static const struct fulfillment *
@@ -739,27 +604,27 @@ a_shipped_fulfillment_is_one_fulfillment_change_with_its_fields(void **state)
 	/* what was sent: the three deltas from 08:55 (5 minutes of overlap) ... */
 	q = query_logged("SELECT id, createdfrom, status");
 	assert_true(q >= 0);
-	assert_string_equal(mk.log[q], QL "?limit=100&offset=0");
-	assert_string_equal(mk.bodies[q],
+	assert_string_equal(mk.http.log[q].line, QL "?limit=100&offset=0");
+	assert_string_equal(mk.http.log[q].body,
 	    "{\"q\":\"SELECT id, createdfrom, status, TO_CHAR(lastmodifieddate, 'YYYY-MM-DD "
 	    "HH24:MI:SS') AS modified FROM transaction WHERE type = 'ItemShip' AND "
 	    "lastmodifieddate >= TO_TIMESTAMP('2026-11-22 08:55:00', 'YYYY-MM-DD HH24:MI:SS') "
 	    "ORDER BY lastmodifieddate, id\"}");
 	q = query_logged("SELECT transaction, id");
 	assert_true(q >= 0);
-	assert_string_equal(mk.log[q], QL "?limit=100&offset=0");
-	assert_string_equal(mk.bodies[q],
+	assert_string_equal(mk.http.log[q].line, QL "?limit=100&offset=0");
+	assert_string_equal(mk.http.log[q].body,
 	    "{\"q\":\"SELECT transaction, id, TO_CHAR(linelastmodifieddate, 'YYYY-MM-DD "
 	    "HH24:MI:SS') AS modified FROM transactionline WHERE isclosed = 'T' AND "
 	    "linelastmodifieddate >= TO_TIMESTAMP('2026-11-22 08:55:00', 'YYYY-MM-DD HH24:MI:SS') "
 	    "ORDER BY linelastmodifieddate, transaction, id\"}");
 	q = query_logged("SELECT id, type, externalid, createdfrom, TO_CHAR");
 	assert_true(q >= 0);
-	assert_non_null(strstr(mk.bodies[q], "TO_TIMESTAMP('2026-11-22 08:55:00'"));
+	assert_non_null(strstr(mk.http.log[q].body, "TO_TIMESTAMP('2026-11-22 08:55:00'"));
 	/* ... one lookup of the fulfillment's source, one read: the fulfillment */
 	q = query_logged(Q_LOOKUP);
 	assert_true(q >= 0);
-	assert_string_equal(mk.bodies[q], "{\"q\":\"" Q_LOOKUP "1001)\"}");
+	assert_string_equal(mk.http.log[q].body, "{\"q\":\"" Q_LOOKUP "1001)\"}");
 	assert_int_equal(count_logged("GET "), 1);
 	assert_true(logged_from(0, "GET " R "itemFulfillment/5001?expandSubResources=true") >= 0);
 	/* 3 deltas, the lookup, SKU-0001 and SKU-0003 by id (the shipping item is not asked) */
@@ -800,7 +665,7 @@ a_packed_fulfillment_is_reported_once_it_is_shipped(void **state)
 	                       json_tokener_parse("{\"id\":\"C\",\"refName\":\"Shipped\"}"));
 	snprintf(r->status, sizeof(r->status), "C");
 	snprintf(r->modified, sizeof(r->modified), "2026-11-22 10:30:00");
-	mark = mk.nlog;
+	mark = mk.http.nlog;
 	run_page("v2;refund=since,2026-11-22T09:00:00Z;ship=since,2026-11-22T10:01:00Z;"
 	         "close=since,2026-11-22T09:00:00Z", &p);
 	assert_int_equal(p.n, 1);
@@ -842,7 +707,7 @@ a_fulfillment_of_an_order_not_ours_is_not_read(void **state)
 	assert_int_equal(count_logged("GET "), 0);
 	q = query_logged(Q_LOOKUP);
 	assert_true(q >= 0);
-	assert_string_equal(mk.bodies[q], "{\"q\":\"" Q_LOOKUP "1002, 1003, 1004)\"}");
+	assert_string_equal(mk.http.log[q].body, "{\"q\":\"" Q_LOOKUP "1002, 1003, 1004)\"}");
 	assert_string_equal(p.cursor, "v2;refund=since,2026-11-22T09:00:00Z;"
 	                              "ship=since,2026-11-22T10:00:00Z;"
 	                              "close=since,2026-11-22T09:00:00Z");
@@ -871,7 +736,7 @@ a_row_without_createdfrom_is_traced_from_the_record(void **state)
 	/* both read; each source looked up from the record */
 	assert_int_equal(count_logged("GET " R "itemFulfillment/"), 2);
 	q = query_logged(Q_LOOKUP);
-	assert_string_equal(mk.bodies[q], "{\"q\":\"" Q_LOOKUP "1001)\"}");
+	assert_string_equal(mk.http.log[q].body, "{\"q\":\"" Q_LOOKUP "1001)\"}");
 	assert_true(logged_from(q + 1, QL) >= 0);
 	assert_int_equal(count_logged(QL "?limit=1000"), 3);   /* 2 lookups, SKU-0001 by id */
 	page_free(&p);
@@ -921,7 +786,8 @@ a_partial_shipment_and_its_rest_are_two_changes_with_their_own_quantities(void *
 	assert_string_equal(f->tracking, "1Z0000000000000002");
 	assert_int_equal(f->ship_date, NOV22 + 86400);
 	/* one lookup for both (the same order asked once) */
-	assert_string_equal(mk.bodies[query_logged(Q_LOOKUP)], "{\"q\":\"" Q_LOOKUP "1001)\"}");
+	assert_string_equal(mk.http.log[query_logged(Q_LOOKUP)].body,
+	                    "{\"q\":\"" Q_LOOKUP "1001)\"}");
 	assert_string_equal(p.cursor, "v2;refund=since,2026-11-22T09:00:00Z;"
 	                              "ship=since,2026-11-22T10:05:00Z;"
 	                              "close=since,2026-11-22T09:00:00Z");
@@ -979,7 +845,7 @@ closed_lines_are_one_cancellation_with_their_unshipped_quantities(void **state)
 	assert_null(f->tracking);
 	assert_int_equal(f->ship_date, 0);
 	/* the page's transactions looked up once each, only the order of ours read, once */
-	assert_string_equal(mk.bodies[query_logged(Q_LOOKUP)],
+	assert_string_equal(mk.http.log[query_logged(Q_LOOKUP)].body,
 	                    "{\"q\":\"" Q_LOOKUP "1011, 1012, 1010)\"}");
 	assert_int_equal(count_logged("GET "), 1);
 	assert_true(logged_from(0, "GET " R "salesOrder/1010?expandSubResources=true") >= 0);
@@ -1019,27 +885,29 @@ an_old_v1_cursor_still_means_the_same_for_refunds(void **state)
 	run_page("v1;since=2026-11-22T09:00:00Z", &p);
 	q = query_logged("SELECT id, type, externalid, createdfrom, TO_CHAR");
 	assert_true(q >= 0);
-	assert_string_equal(mk.log[q], QL "?limit=100&offset=0");
-	assert_string_equal(mk.bodies[q], "{\"q\":\"" Q_REFUND "2026-11-22 08:55:00" Q_REFUND_END "\"}");
+	assert_string_equal(mk.http.log[q].line, QL "?limit=100&offset=0");
+	assert_string_equal(mk.http.log[q].body,
+	                    "{\"q\":\"" Q_REFUND "2026-11-22 08:55:00" Q_REFUND_END "\"}");
 	q = query_logged("SELECT id, createdfrom, status");
-	assert_non_null(strstr(mk.bodies[q], "TO_TIMESTAMP('2026-11-22 08:55:00'"));
+	assert_non_null(strstr(mk.http.log[q].body, "TO_TIMESTAMP('2026-11-22 08:55:00'"));
 	assert_string_equal(p.cursor, ALL_SINCE_0900);
 	assert_int_equal(p.more, 0);
 	page_free(&p);
 
 	/* mid-poll: the refund query goes on after 09:00 past 2 rows, the new
 	 * queries start at 09:00 minus the overlap */
-	mk.nlog = 0;
+	mock_http_log_clear(&mk.http);
 	run_page("v1;after=2026-11-22T09:00:00Z;skip=2", &p);
 	q = query_logged("SELECT id, type, externalid, createdfrom, TO_CHAR");
-	assert_string_equal(mk.log[q], QL "?limit=100&offset=2");
-	assert_string_equal(mk.bodies[q], "{\"q\":\"" Q_REFUND "2026-11-22 09:00:00" Q_REFUND_END "\"}");
+	assert_string_equal(mk.http.log[q].line, QL "?limit=100&offset=2");
+	assert_string_equal(mk.http.log[q].body,
+	                    "{\"q\":\"" Q_REFUND "2026-11-22 09:00:00" Q_REFUND_END "\"}");
 	q = query_logged("SELECT id, createdfrom, status");
-	assert_string_equal(mk.log[q], QL "?limit=100&offset=0");
-	assert_non_null(strstr(mk.bodies[q], "TO_TIMESTAMP('2026-11-22 08:55:00'"));
+	assert_string_equal(mk.http.log[q].line, QL "?limit=100&offset=0");
+	assert_non_null(strstr(mk.http.log[q].body, "TO_TIMESTAMP('2026-11-22 08:55:00'"));
 	q = query_logged("SELECT transaction, id");
-	assert_string_equal(mk.log[q], QL "?limit=100&offset=0");
-	assert_non_null(strstr(mk.bodies[q], "TO_TIMESTAMP('2026-11-22 08:55:00'"));
+	assert_string_equal(mk.http.log[q].line, QL "?limit=100&offset=0");
+	assert_non_null(strstr(mk.http.log[q].body, "TO_TIMESTAMP('2026-11-22 08:55:00'"));
 	assert_string_equal(p.cursor, ALL_SINCE_0900);
 	page_free(&p);
 }
@@ -1070,7 +938,7 @@ a_query_with_more_rows_pages_alone_until_it_is_done(void **state)
 	                              "close=done,2026-11-22T09:00:00Z");
 	page_free(&p);
 
-	mark = mk.nlog;
+	mark = mk.http.nlog;
 	run_page("v2;refund=done,2026-11-22T09:00:00Z;ship=after,2026-11-22T10:00:00Z,2;"
 	         "close=done,2026-11-22T09:00:00Z", &p);
 	assert_int_equal(p.n, 1);
@@ -1079,7 +947,7 @@ a_query_with_more_rows_pages_alone_until_it_is_done(void **state)
 	/* only the ship query was asked again, from 10:00 past its 2 rows */
 	assert_int_equal(logged_from(mark, QL "?limit=100&offset=0"), -1);
 	assert_true(logged_from(mark, QL "?limit=100&offset=2") >= 0);
-	assert_non_null(strstr(mk.bodies[logged_from(mark, QL "?limit=100&offset=2")],
+	assert_non_null(strstr(mk.http.log[logged_from(mark, QL "?limit=100&offset=2")].body,
 	                       "type = 'ItemShip' AND lastmodifieddate >= TO_TIMESTAMP('2026-11-22 "
 	                       "10:00:00'"));
 	assert_string_equal(p.cursor, "v2;refund=since,2026-11-22T09:00:00Z;"
