@@ -34,6 +34,7 @@ kind_name(char kind)
 	case KIND_ERP_REFUND: return "erp_refund";
 	case KIND_FULFILLMENT: return "fulfillment";
 	case KIND_SETTLEMENT: return "settlement";
+	case KIND_ERP_CHANGE: return "erp_change";
 	default: return "record";
 	}
 }
@@ -159,6 +160,9 @@ next_step(const struct failure *f, const char *cls)
 		return "retried by itself by a later `connector sync` (or now: the replay below)";
 	if (strcmp(cls, "stuck") == 0)
 		return "out of automatic retries: check the remote system, then replay";
+	if (f->kind == KIND_ERP_CHANGE)
+		return "the ERP record could not be read or traced to an order the connector synced: "
+		       "check it in the ERP; it is read again when it changes";
 	if (f->kind == KIND_ERP_REFUND || f->kind == KIND_FULFILLMENT)
 		return "not sent again by itself (it may have reached the marketplace): check it "
 		       "there; the ERP record is looked at again when it changes";

@@ -570,6 +570,27 @@ back_page(struct engine *e, const struct page *p, int refunds, int hold,
 	return state_write(e->st, back_commit_fn, &bk, err);
 }
 
+/* The changes of a page that could be read now: an earlier "could not be
+ * read" failure of theirs is over. */
+static int
+clear_bad_fn(struct state_txn *t, void *ud)
+{
+	const struct page *p = ud;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < p->n; i++) {
+		const struct erp_change *ch = p->items[i];
+		const char *id = ch->refund != NULL ? ch->refund->id :
+		                 ch->fulfillment != NULL ? ch->fulfillment->id : NULL;
+
+		if (id != NULL && id[0] != '\0' &&
+		    (rc = state_failure_del(t, KIND_ERP_CHANGE, id)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 bcursor_fn(struct state_txn *t, void *ud)
 {
@@ -618,6 +639,18 @@ engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *e
 			return 0;
 		}
 		rc_out->pages++;
+		/* a change the ERP adapter could not read or trace is a failure
+		 * a person sees, not a silent skip */
+		if ((rc = engine_record_bad(e, KIND_ERP_CHANGE, "erp_changes", &p, err)) < 0) {
+			page_free(&p);
+			return rc;
+		}
+		*(ship ? &sum->ship.failed : &rc_out->failed) += p.nbad;
+		if (!e->opts.dry_run && p.n > 0 &&
+		    (rc = state_write(e->st, clear_bad_fn, &p, err)) < 0) {
+			page_free(&p);
+			return rc;
+		}
 		hold = 0;
 		if (ship && (rc = engine_ship_page(e, &p, &sum->ship, &hold, err)) < 0) {
 			page_free(&p);

@@ -109,7 +109,8 @@ enum state_kind {
 	KIND_ERP_REFUND = 'E',    /* ERP refund -> marketplace */
 	KIND_FULFILLMENT = 'F',
 	KIND_SETTLEMENT = 'S',
-	KIND_FEED = 'D'           /* a marketplace submission (feed) in flight */
+	KIND_FEED = 'D',          /* a marketplace submission (feed) in flight */
+	KIND_ERP_CHANGE = 'C'     /* an ERP change that could not be read (failures only) */
 };
 
 enum binding_status {

@@ -1,19 +1,30 @@
 /*
- * changes.c: the changes_page slot: customer credit notes people made in
- * Tryton (the credit wizard, or by hand) for sales the connector made, so
- * the engine can send them to the marketplace as refunds. Fulfillments and
- * cancellations are not reported (Tryton shipments are not read yet).
+ * changes.c: the changes_page slot: one stream of changes people made in
+ * Tryton for sales the connector made, read by three searches, each paged
+ * by id within one poll (tryton_int.h's cursor):
  *
- * Poll: account.invoice search [type = out, total_amount < 0, state in
- * (posted, paid), id > AFTER, (create_date >= SINCE or write_date >=
- * SINCE)] ordered by id, TRYTON_CHANGES_PAGE per page. Cursor
- * "v1;since=<ISO>" starts a poll at since minus TRYTON_OVERLAP (a credit
- * note saved just before the last poll may commit after it);
- * "v1;since=<ISO>;after=<id>;until=<ISO>" continues one (ids above `after`;
- * `until` is when the poll began and becomes the next poll's since). The
- * first run (no cursor) looks back TRYTON_FIRST_LOOKBACK (a day). Tryton
- * stores create_date and write_date as naive UTC. Re-reads are the engine's
- * to dedupe by the record's id.
+ *   credit  customer credit notes (this file), sent to the marketplace as
+ *           refunds: account.invoice [type = out, state in (posted, paid),
+ *           total_amount < 0]
+ *   ship    customer shipments that are done (changes_ship.c):
+ *           stock.shipment.out [state = done, customer.code like %-CUS-%]
+ *   cancel  sale lines whose cancelled moves a person chose to ignore
+ *           (changes_ship.c): sale.line [moves_ignored != null,
+ *           sale.party.code like %-CUS-%]
+ *
+ * each with [id > AFTER, (create_date >= SINCE or write_date >= SINCE)],
+ * ordered by id, TRYTON_CHANGES_PAGE per page. A poll starts at the
+ * cursor's since minus TRYTON_OVERLAP (a record saved just before the last
+ * poll may commit after it); each call runs one page of every stream that
+ * has not finished the poll, and puts what they report on one page; when
+ * every stream is done, the time the poll began becomes the next since and
+ * page->more is 0. The first run (no cursor) looks back
+ * TRYTON_FIRST_LOOKBACK (a day). Tryton stores create_date and write_date as
+ * naive UTC. Re-reads are the engine's to dedupe by the record's id. A
+ * cursor of the credit-note-only adapter ("v1;since=T", or "v1;since=T;
+ * after=N;until=U" within a poll) means what it meant for credit notes; the
+ * two newer streams start that poll from T (so shipments and cancellations
+ * made before the upgrade's last poll are not reported).
  *
  * Each credit note: those whose reference is one of the connector's own
  * ("<PREFIX>-RFD-...") are never reported. The others are traced line by
@@ -45,8 +56,6 @@
 #include "connector/money.h"
 #include "connector/timeutil.h"
 
-#define TRYTON_CHANGES_PAGE 50
-
 static const char *const charge_components[TRYTON_CH_COUNT] = {
 	"Shipping", "Promotion", "Tax", "GiftWrap", "Other"
 };
@@ -63,12 +72,40 @@ iso_at(const char *p, int64_t *out, const char **rest)
 	return 0;
 }
 
+static const char *const stream_names[TRYTON_STREAMS] = { "credit", "ship", "cancel" };
+
+/* ";NAME=" then an id or "done" at p: 0 and *rest after it, else -1. */
+static int
+stream_at(const char *p, const char *name, int64_t *after, int *done, const char **rest)
+{
+	size_t len = strlen(name);
+	char *end = NULL;
+
+	if (p[0] != ';' || strncmp(p + 1, name, len) != 0 || p[len + 1] != '=')
+		return -1;
+	p += len + 2;
+	if (strncmp(p, "done", 4) == 0) {
+		*done = 1;
+		*rest = p + 4;
+		return 0;
+	}
+	if (*p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	*after = strtoll(p, &end, 10);
+	if (errno != 0)
+		return -1;
+	*rest = end;
+	return 0;
+}
+
 int
 tryton__cursor_parse(struct tryton_cursor *out, const char *cursor, int64_t now,
                      struct sc_error *err)
 {
 	const char *p = NULL;
 	char *end = NULL;
+	int k;
 
 	memset(out, 0, sizeof(*out));
 	out->poll_start = now;
@@ -83,11 +120,19 @@ tryton__cursor_parse(struct tryton_cursor *out, const char *cursor, int64_t now,
 		}
 		if (strncmp(p, ";after=", 7) == 0 && p[7] >= '0' && p[7] <= '9') {
 			errno = 0;
-			out->after = strtoll(p + 7, &end, 10);
+			out->after[TRYTON_ST_CREDIT] = strtoll(p + 7, &end, 10);
 			if (errno == 0 && strncmp(end, ";until=", 7) == 0 &&
 			    iso_at(end + 7, &out->poll_start, &p) == 0 && *p == '\0')
 				return 0;
 		}
+	}
+	if (strncmp(cursor, "v2;since=", 9) == 0 && iso_at(cursor + 9, &out->since, &p) == 0 &&
+	    strncmp(p, ";until=", 7) == 0 && iso_at(p + 7, &out->poll_start, &p) == 0) {
+		for (k = 0; k < TRYTON_STREAMS; k++)
+			if (stream_at(p, stream_names[k], &out->after[k], &out->done[k], &p) < 0)
+				break;
+		if (k == TRYTON_STREAMS && *p == '\0')
+			return 0;
 	}
 	memset(out, 0, sizeof(*out));
 	return sc_error_set(err, SC_EMALFORMED,
@@ -98,16 +143,42 @@ int
 tryton__cursor_format(char *out, size_t n, const struct tryton_cursor *c)
 {
 	char since[21], until[21];
-	int w;
+	size_t used;
+	int w, k, begun = 0;
 
 	time_format_iso8601(since, c->since);
 	time_format_iso8601(until, c->poll_start);
-	if (c->after > 0)
-		w = snprintf(out, n, "v1;since=%s;after=%lld;until=%s", since, (long long)c->after,
-		             until);
-	else
+	for (k = 0; k < TRYTON_STREAMS; k++)
+		begun |= c->after[k] > 0 || c->done[k];
+	if (!begun) {
 		w = snprintf(out, n, "v1;since=%s", since);
+		return w < 0 || (size_t)w >= n ? SC_ENOSPACE : 0;
+	}
+	w = snprintf(out, n, "v2;since=%s;until=%s", since, until);
+	for (k = 0; k < TRYTON_STREAMS && w >= 0 && (size_t)w < n; k++) {
+		used = (size_t)w;
+		if (c->done[k])
+			w = snprintf(out + used, n - used, ";%s=done", stream_names[k]);
+		else
+			w = snprintf(out + used, n - used, ";%s=%lld", stream_names[k],
+			             (long long)c->after[k]);
+		w = w < 0 ? w : w + (int)used;
+	}
 	return w < 0 || (size_t)w >= n ? SC_ENOSPACE : 0;
+}
+
+int
+tryton__changes_domain(struct buf *d, const char *head, int64_t after, int64_t since)
+{
+	int rc;
+
+	if ((rc = buf_printf(d, "[%s,[\"id\",\">\",%lld],[\"OR\",[\"create_date\",\">=\",", head,
+	                     (long long)after)) < 0 ||
+	    (rc = tryton__put_datetime(d, since)) < 0 ||
+	    (rc = buf_puts(d, "],[\"write_date\",\">=\",")) < 0 ||
+	    (rc = tryton__put_datetime(d, since)) < 0)
+		return rc;
+	return buf_puts(d, "]]]");
 }
 
 /* read model/id fields: 1 and *rec (borrowed from *hold, owned), 0 when the
@@ -322,39 +393,19 @@ page_add_refund(struct page *out, struct refund *r, struct sc_error *err)
 	return 0;
 }
 
-int
-tryton__changes_page(void *self, const char *cursor, struct page *out, struct sc_error *err)
+/* The credit notes of one page of the credit stream. */
+static int
+credit_report(struct tryton *t, const int64_t *ids, size_t n, struct page *out,
+              struct sc_error *err)
 {
-	struct tryton *t = self;
-	struct tryton_cursor c;
 	json_object *invs = NULL;
-	int64_t *ids = NULL;
-	size_t n = 0, i;
-	struct buf d;
+	size_t i;
 	int rc;
 
-	buf_init(&d, 0);
-	if ((rc = tryton__cursor_parse(&c, cursor, time_now(), err)) < 0)
-		return rc;
-	out->item_free = erp_change_free;
-	if ((rc = buf_printf(&d, "[[\"type\",\"=\",\"out\"],[\"state\",\"in\",[\"posted\",\"paid\"]],"
-	                     "[\"total_amount\",\"<\",{\"__class__\":\"Decimal\",\"decimal\":\"0\"}],"
-	                     "[\"id\",\">\",%lld],[\"OR\",[\"create_date\",\">=\",",
-	                     (long long)c.after)) < 0 ||
-	    (rc = tryton__put_datetime(&d, c.since)) < 0 ||
-	    (rc = buf_puts(&d, "],[\"write_date\",\">=\",")) < 0 ||
-	    (rc = tryton__put_datetime(&d, c.since)) < 0 || (rc = buf_puts(&d, "]]]")) < 0) {
-		rc = sc_error_set(err, rc, "out of memory");
+	if ((rc = tryton__read(t, "account.invoice", ids, n,
+	                       "[\"reference\",\"currency\",\"invoice_date\",\"lines\"]", &invs,
+	                       err)) < 0)
 		goto done;
-	}
-	if ((rc = tryton__search(t, "account.invoice", buf_cstr(&d), TRYTON_CHANGES_PAGE, &ids, &n,
-	                         err)) < 0 ||
-	    (n > 0 && (rc = tryton__read(t, "account.invoice", ids, n,
-	                                 "[\"reference\",\"currency\",\"invoice_date\",\"lines\"]",
-	                                 &invs, err)) < 0)) {
-		sc_error_prefix(err, "Tryton credit notes");
-		goto done;
-	}
 	for (i = 0; i < n; i++) {
 		struct refund *r = NULL;
 		struct sc_error e;
@@ -362,7 +413,7 @@ tryton__changes_page(void *self, const char *cursor, struct page *out, struct sc
 
 		sc_error_clear(&e);
 		rc = credit_refund(t, json_object_array_get_idx(invs, i), &r, &e);
-		if (rc < 0 && (sc_code_is_transient(rc) || rc == SC_EAUTH)) {
+		if (rc < 0 && (sc_code_is_transient(rc) || rc == SC_EAUTH || rc == SC_ENOMEM)) {
 			*err = e;
 			goto done;
 		}
@@ -376,18 +427,76 @@ tryton__changes_page(void *self, const char *cursor, struct page *out, struct sc
 			goto done;
 		}
 	}
-	if (n == TRYTON_CHANGES_PAGE) {
-		c.after = ids[n - 1];
-		out->more = 1;
-	} else {
-		c.since = c.poll_start;
-		c.after = 0;
-		out->more = 0;
+	rc = 0;
+done:
+	json_object_put(invs);
+	return rc;
+}
+
+static const struct {
+	const char *model;
+	const char *head;                /* the stream's own domain clauses */
+	const char *what;                /* for messages */
+	int (*report)(struct tryton *, const int64_t *, size_t, struct page *, struct sc_error *);
+} streams[TRYTON_STREAMS] = {
+	{ "account.invoice",
+	  "[\"type\",\"=\",\"out\"],[\"state\",\"in\",[\"posted\",\"paid\"]],"
+	  "[\"total_amount\",\"<\",{\"__class__\":\"Decimal\",\"decimal\":\"0\"}]",
+	  "Tryton credit notes", credit_report },
+	{ "stock.shipment.out",
+	  "[\"state\",\"=\",\"done\"],[\"customer.code\",\"like\",\"%-CUS-%\"]",
+	  "Tryton customer shipments", tryton__ship_report },
+	{ "sale.line",
+	  "[\"moves_ignored\",\"!=\",null],[\"sale.party.code\",\"like\",\"%-CUS-%\"]",
+	  "Tryton sale lines with ignored moves", tryton__cancel_report },
+};
+
+int
+tryton__changes_page(void *self, const char *cursor, struct page *out, struct sc_error *err)
+{
+	struct tryton *t = self;
+	struct tryton_cursor c;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	struct buf d;
+	int rc, k, all = 1;
+
+	buf_init(&d, 0);
+	if ((rc = tryton__cursor_parse(&c, cursor, time_now(), err)) < 0)
+		return rc;
+	out->item_free = erp_change_free;
+	for (k = 0; k < TRYTON_STREAMS; k++) {
+		if (c.done[k])
+			continue;
+		buf_reset(&d);
+		if ((rc = tryton__changes_domain(&d, streams[k].head, c.after[k], c.since)) < 0) {
+			rc = sc_error_set(err, rc, "out of memory");
+			goto done;
+		}
+		if ((rc = tryton__search(t, streams[k].model, buf_cstr(&d), TRYTON_CHANGES_PAGE, &ids,
+		                         &n, err)) < 0 ||
+		    (n > 0 && (rc = streams[k].report(t, ids, n, out, err)) < 0)) {
+			sc_error_prefix(err, "%s", streams[k].what);
+			goto done;
+		}
+		if (n == TRYTON_CHANGES_PAGE)
+			c.after[k] = ids[n - 1];
+		else
+			c.done[k] = 1;
+		free(ids);
+		ids = NULL;
 	}
+	for (k = 0; k < TRYTON_STREAMS; k++)
+		all &= c.done[k];
+	if (all) {
+		c.since = c.poll_start;
+		memset(c.after, 0, sizeof(c.after));
+		memset(c.done, 0, sizeof(c.done));
+	}
+	out->more = !all;
 	rc = tryton__cursor_format(out->cursor, sizeof(out->cursor), &c) < 0
 	         ? sc_error_set(err, SC_ENOSPACE, "cursor too long") : 0;
 done:
-	json_object_put(invs);
 	free(ids);
 	buf_free(&d);
 	return rc;

@@ -41,8 +41,11 @@
  * set back to draft first; a confirmed, processing or done sale cannot
  * change in Tryton, and the change is an error naming the differences (a
  * person decides). A cancelled order cancels a draft or quotation sale, and
- * is an error for any other. A change the sale already holds (a new status
- * on the marketplace) writes nothing.
+ * is an error for any other, unless every stock move of the sale is
+ * cancelled (a person cancelled its shipment: changes_ship.c reports that
+ * as a cancellation, so the order cancelled on the marketplace is its echo).
+ * A change the sale already holds (a new status on the marketplace) writes
+ * nothing.
  */
 #include "adapters/tryton/tryton_int.h"
 
@@ -477,6 +480,50 @@ done:
 	return rc;
 }
 
+/* 1 when the sale has moves and every one is cancelled (nothing shipped,
+ * nothing left to ship: its shipment was cancelled), 0 when not, <0 error. */
+static int
+sale_unshipped_cancelled(struct tryton *t, const struct sale_now *s, struct sc_error *err)
+{
+	json_object *lines = NULL, *moves = NULL, *mv;
+	int64_t *mids = NULL;
+	size_t i, k, nm = 0, cnt = 0;
+	const char *st;
+	int rc;
+
+	if (s->nlines == 0)
+		return 0;
+	if ((rc = tryton__read(t, "sale.line", s->line_ids, s->nlines, "[\"moves\"]", &lines,
+	                       err)) < 0)
+		goto done;
+	for (i = 0; i < s->nlines; i++) {
+		mv = tryton__member(json_object_array_get_idx(lines, i), "moves");
+		cnt += mv != NULL && json_object_is_type(mv, json_type_array)
+		           ? json_object_array_length(mv) : 0;
+	}
+	if (cnt == 0 || (mids = calloc(cnt, sizeof(*mids))) == NULL) {
+		rc = cnt == 0 ? 0 : sc_error_set(err, SC_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < s->nlines; i++) {
+		mv = tryton__member(json_object_array_get_idx(lines, i), "moves");
+		for (k = 0; mv != NULL && json_object_is_type(mv, json_type_array) &&
+		            k < json_object_array_length(mv); k++)
+			if (tryton__get_id(json_object_array_get_idx(mv, k), &mids[nm], "move", NULL) == 1)
+				nm++;
+	}
+	if (nm == 0 || (rc = tryton__read(t, "stock.move", mids, nm, "[\"state\"]", &moves, err)) < 0)
+		goto done;
+	for (i = 0, rc = 1; i < nm && rc == 1; i++)
+		rc = (st = tryton__get_str(json_object_array_get_idx(moves, i), "state")) != NULL &&
+		     strcmp(st, "cancelled") == 0;
+done:
+	json_object_put(lines);
+	json_object_put(moves);
+	free(mids);
+	return rc;
+}
+
 /* A sale that exists: cancel, rewrite or leave it. */
 static int
 sale_update(struct tryton *t, int64_t id, const struct order *o, const struct tryton_line *lines,
@@ -496,11 +543,13 @@ sale_update(struct tryton *t, int64_t id, const struct order *o, const struct tr
 			rc = 0;
 		else if (editable)
 			rc = tryton__button(t, "sale.sale", "cancel", &id, 1, err);
-		else
+		else if ((rc = sale_unshipped_cancelled(t, s, err)) == 0)
 			rc = sc_error_set(err, SC_EINVALID, "order %s was cancelled on the marketplace, "
 			                  "but its sale %lld is %s in Tryton, which cancels only draft and "
-			                  "quotation sales: a person must cancel it (or its shipment)",
-			                  o->id, (long long)id, s->state);
+			                  "quotation sales: a person must cancel its shipment (and ignore "
+			                  "the sale's shipment exception)", o->id, (long long)id, s->state);
+		else if (rc == 1)
+			rc = 0;                /* its shipment is cancelled: nothing left to do */
 		goto done;
 	}
 	if ((rc = sale_diff(t, s, lines, n, o, &diff, err)) < 0)

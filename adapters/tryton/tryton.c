@@ -7,7 +7,9 @@
  * as the conf says. Refunds become customer credit notes linked to the
  * sale's invoice lines (credit.c). Settlements become statements on the
  * payout journal (statement.c). Credit notes people make in Tryton come back
- * through changes_page (changes.c). The JSON-RPC itself is rpc.c.
+ * through changes_page (changes.c), and so do the customer shipments they
+ * mark done and the cancelled moves they ignore (changes_ship.c). The
+ * JSON-RPC itself is rpc.c.
  *
  * Records and external ids: Tryton has no external-id field, so each kind
  * is found by what identifies it: a sale by its reference (the marketplace
@@ -46,6 +48,9 @@ static const struct conf_key tryton_conf_keys[] = {
 	{ "payout_journal", 0, NULL, "the statement journal (its name) settlements are posted on" },
 	{ "statement_state", 0, "posted",
 	  "how far each settlement's statement goes: draft, validated or posted" },
+	{ "shipping_carrier", 0, NULL,
+	  "carrier (and service) of the shipments whose Reference is the tracking number alone, "
+	  "e.g. UPS Ground; a Reference \"CARRIER TRACKING\" names its own" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -158,6 +163,7 @@ tryton_open(void **out, const struct adapter_env *env, struct sc_error *err)
 	t->company = opt(s, "company");
 	t->payment_term = opt(s, "payment_term");
 	t->payout_journal = opt(s, "payout_journal");
+	t->shipping_carrier = opt(s, "shipping_carrier");
 	for (i = 0; i < TRYTON_CH_COUNT; i++)
 		t->charge_products[i] = opt(s, charge_keys[i]);
 	t->confirm = 1;
@@ -250,7 +256,8 @@ const struct erp_ops tryton_ops = {
 	.order_upsert = tryton__order_upsert,      /* search by reference, create or update (sale.c) */
 	.record_find = tryton_record_find,
 	.refund_create = tryton__refund_create,    /* credit note from the invoice (credit.c) */
-	.changes_page = tryton__changes_page,      /* credit notes people made (changes.c) */
+	.changes_page = tryton__changes_page,      /* credit notes, shipments, cancellations people
+	                                            * made (changes.c, changes_ship.c) */
 	.settlement_post = tryton__settlement_post, /* account.statement (statement.c) */
 	.concurrency = NULL,                       /* one request at a time */
 	.order_types = tryton_order_types,

@@ -8,8 +8,9 @@
  * map.c (the per-run caches), master.c
  * (parties, addresses, products, currencies, accounts), sale.c
  * (order_upsert: the sale and its state), credit.c (refund_create: credit
- * notes), statement.c (settlement_post), changes.c (changes_page: credit
- * notes people made).
+ * notes), statement.c (settlement_post), changes.c (changes_page: the
+ * cursor and its streams, credit notes people made), changes_ship.c (done
+ * customer shipments and cancelled moves people ignored).
  *
  * Threads: none. Tryton on SQLite serves one request at a time, and the
  * ops table leaves `concurrency` NULL (1), so every slot runs from one
@@ -78,6 +79,8 @@ struct tryton {
 	const char *company;             /* conf: name or id, NULL = the user's */
 	const char *payment_term;        /* conf: name, or NULL */
 	const char *payout_journal;      /* conf: statement journal name, or NULL */
+	const char *shipping_carrier;    /* conf: carrier of shipments whose reference
+	                                  * names none, or NULL */
 	const char *charge_products[TRYTON_CH_COUNT];   /* product codes, or NULL */
 	int confirm;                     /* quote and confirm each sale */
 	int post_invoices;               /* post the sale's invoice, credit notes */
@@ -314,24 +317,67 @@ int tryton__settlement_post(void *self, const struct settlement_posting *p,
 /* The statement named eid (not cancelled): 1 and *id, 0 none. */
 int tryton__statement_find(struct tryton *t, const char *eid, int64_t *id, struct sc_error *err);
 
-/* ---- changes.c: credit notes people made ---------------------------------------------- */
+/* ---- changes.c: the changes stream ------------------------------------------------------ */
 
-/* The changes cursor: "v1;since=<ISO>;after=<id>": invoices created or
- * written at or after `since`, ids above `after` on later pages of the same
- * poll. NULL or "": since = now - TRYTON_FIRST_LOOKBACK. */
+/* The streams of changes_page, each a search paged by id within one poll:
+ * credit notes people made (changes.c), done customer shipments and sale
+ * lines whose cancelled moves a person chose to ignore (changes_ship.c). */
+enum tryton_stream {
+	TRYTON_ST_CREDIT = 0,
+	TRYTON_ST_SHIP,
+	TRYTON_ST_CANCEL,
+	TRYTON_STREAMS
+};
+
+/* The changes cursor. Between polls "v1;since=<ISO>": every stream starts
+ * the next poll at since minus TRYTON_OVERLAP (the form of the credit-note
+ * only adapter, read the same). Within a poll
+ * "v2;since=<ISO>;until=<ISO>;credit=X;ship=X;cancel=X", X the last id a
+ * stream reported (0: none yet) or "done"; the older
+ * "v1;since=<ISO>;after=<id>;until=<ISO>" is the credit stream after id
+ * with the other two from the start of that poll. NULL or "": since = now -
+ * TRYTON_FIRST_LOOKBACK. Every stream searches records created or written
+ * at or after `since`; `until` (poll_start) becomes the next poll's since. */
 struct tryton_cursor {
 	int64_t since;
-	int64_t after;
 	int64_t poll_start;              /* the time this poll began (next since) */
+	int64_t after[TRYTON_STREAMS];   /* ids above this, in this poll */
+	int done[TRYTON_STREAMS];        /* 1: the stream has finished this poll */
 };
 int tryton__cursor_parse(struct tryton_cursor *out, const char *cursor, int64_t now,
                          struct sc_error *err);
+/* "v1;since=" when no stream has begun the poll, else the v2 form. */
 int tryton__cursor_format(char *out, size_t n, const struct tryton_cursor *c);
 
 #define TRYTON_FIRST_LOOKBACK (24 * 3600)
 #define TRYTON_OVERLAP 300
+#define TRYTON_CHANGES_PAGE 50
+
+/* The search domain of a stream: "[" head ",[id > after],[OR [create_date
+ * >= since] [write_date >= since]]]" (head: JSON domain clauses, comma-
+ * separated, without the brackets). */
+int tryton__changes_domain(struct buf *d, const char *head, int64_t after, int64_t since);
 
 /* The changes_page slot: items struct erp_change *. */
 int tryton__changes_page(void *self, const char *cursor, struct page *out, struct sc_error *err);
+
+/* ---- changes_ship.c: shipments and cancellations --------------------------------------- */
+
+/* Carrier and tracking number of a shipment from its reference: the last
+ * word is the tracking number, the words before it (if any) the carrier and
+ * its service ("UPS Ground 1Z999..."), else `conf_carrier`. *carrier and
+ * *tracking heap, NULL when there is none. 0 or SC_ENOMEM. */
+int tryton__ship_reference(const char *reference, const char *conf_carrier, char **carrier,
+                           char **tracking);
+
+/* The records of one page of the ship stream (stock.shipment.out ids, done,
+ * of a customer whose code has "-CUS-") and of the cancel stream (sale.line
+ * ids with ignored moves): FULFILLMENT and CANCELLATION items added to out,
+ * a record that cannot be read or traced to page->bad ("MODEL,ID"), <0
+ * only when the page must fail (transient, authentication, memory). */
+int tryton__ship_report(struct tryton *t, const int64_t *ids, size_t n, struct page *out,
+                        struct sc_error *err);
+int tryton__cancel_report(struct tryton *t, const int64_t *ids, size_t n, struct page *out,
+                          struct sc_error *err);
 
 #endif

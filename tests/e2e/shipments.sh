@@ -156,4 +156,21 @@ run_connector fout fcode -c "$conf" failures --json --phase shipments
 check "a refused confirmation is a permanent failure with Amazon's words" python3 -c "
 import json,sys; f=json.loads(sys.argv[1])
 sys.exit(not (len(f)==1 and f[0]['class']=='permanent' and f[0]['http_status']==400 and f[0]['remote']))" "$fout"
+
+echo "== a fulfillment NetSuite cannot give us is a failure, not a silent skip"
+S4=114-5550007-0000007
+new_order $S4 MERCHANT SKU-0009:1
+sleep 3
+"$C" -c "$conf" sync > /dev/null 2>&1
+fid=$(ns_fulfill "{\"order\":\"$S4\",\"shipMethod\":\"UPS Ground\",\"tracking\":\"1Z222\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+curl -sf -X POST "$SANDBOX_URL/_sandbox/faults" -d "{\"method\":\"GET\",\"path\":\"/services/rest/record/v1/itemFulfillment/$fid\",\"count\":1,\"action\":\"malformed\"}" > /dev/null
+run_connector out code -c "$conf" sync
+run_connector fout fcode -c "$conf" failures --json --phase erp_changes
+check "an unreadable fulfillment: exit 2 and a failure naming the record" python3 -c "
+import json,sys; f=json.loads(sys.argv[1])
+sys.exit(not (sys.argv[3]=='2' and len(f)==1 and f[0]['id']==sys.argv[2] and f[0]['kind']=='erp_change'))" "$fout" "$fid" "$code"
+run_connector out code -c "$conf" sync
+check "read again in the poll's overlap: confirmed once" [ "$(shipments $S4)" = 1 ]
+run_connector fout fcode -c "$conf" failures --phase erp_changes
+check "and its failure is gone" contains "$fout" "no failures"
 finish

@@ -16,6 +16,12 @@
 #    and one per fee category;
 #  - a credit note a person makes in Tryton reaches Amazon once; an order
 #    changed after its sale was confirmed is a failure saying so;
+#  - a customer shipment the warehouse marks done in Tryton (the tracking
+#    number typed into its Reference, the carrier from [erp]
+#    shipping_carrier) is one confirmShipment with the order's items,
+#    quantities and tracking number, sent once; a shipment a person cancels,
+#    ignoring the sale's shipment exception, is one cancellation of the
+#    order's items, sent once, and Amazon's cancelled order is no failure;
 #  - all of it, setup included, in under 3 minutes.
 # It installs nothing: without the Debian packages it says so and passes
 # (CI installs them from .ci/packages). The prepared database is cached under
@@ -113,7 +119,8 @@ source "$REPO/tests/e2e/sandbox_env.sh"
 source "$REPO/tests/e2e/lib.sh"
 sandbox_start --generate 50 --time-scale 60 || exit 1
 conf="$WORK/connector.conf"
-sed 's/^\[connector\]/[connector]\ntime_scale = 60/' "$REPO/conf/tryton.conf" > "$conf"
+sed -e 's/^\[connector\]/[connector]\ntime_scale = 60/' \
+    -e 's/^type = tryton$/type = tryton\nshipping_carrier = UPS Ground/' "$REPO/conf/tryton.conf" > "$conf"
 unmapped=111-4711003-0000003    # the seed's order whose SKU Tryton does not have
 full=302-4711001-0000001        # the seed's full refund (EUR 80.80), settlement 24416911431
 part=503-4711002-0000002        # the seed's partial refund (JPY 1490 + 149 tax of 3778)
@@ -279,6 +286,83 @@ run_connector fout fcode -c "$conf" failures
 check "it is a failure: the sale is processing in Tryton, which allows no change" \
   contains "$fout" "which allows no change"
 check "the sale was left as it was, still one" [ "$($TC sale-count "$bumped")" = 1 ]
+
+echo "== a shipment and a cancellation made in Tryton go to Amazon once each"
+# new_order ID SKU:QTY...: an unshipped, merchant-fulfilled Amazon.com order
+# (Orders 2026-01-01), 10.00 a unit, no tax, made an hour ago
+new_order() {
+  python3 - "$@" <<'PY' | curl -sf -X POST "$SANDBOX_URL/_sandbox/amazon/orders" -d @- > /dev/null
+import datetime, json, sys
+oid, *lines = sys.argv[1:]
+money = lambda a: {"amount": "%.2f" % a, "currencyCode": "USD"}
+items, total = [], 0
+for n, spec in enumerate(lines):
+    sku, qty = spec.split(":"); qty = int(qty); sub = 10 * qty; total += sub
+    items.append({"orderItemId": "%s%02d" % (oid.replace("-", "")[-12:], n), "quantityOrdered": qty,
+                  "product": {"asin": "B0TRY%05d" % n, "title": "Item " + sku, "sellerSku": sku,
+                              "price": {"unitPrice": money(10)}},
+                  "proceeds": {"proceedsTotal": money(sub),
+                               "breakdowns": [{"type": "ITEM", "subtotal": money(sub)}]},
+                  "fulfillment": {"quantityFulfilled": 0, "quantityUnfulfilled": qty}})
+made = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+print(json.dumps({"orders": [{
+    "orderId": oid, "createdTime": made.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "salesChannel": {"channelName": "AMAZON", "marketplaceId": "ATVPDKIKX0DER",
+                     "marketplaceName": "Amazon.com"},
+    "buyer": {"buyerName": "Ship Test", "buyerEmail": "ship-%s@marketplace.amazon.com" % oid},
+    "recipient": {"deliveryAddress": {"name": "Ship Test", "addressLine1": "1 Main St",
+                  "city": "Seattle", "stateOrRegion": "WA", "postalCode": "98109",
+                  "countryCode": "US", "addressType": "RESIDENTIAL"}},
+    "proceeds": {"grandTotal": money(total), "breakdowns": [{"type": "ITEM", "subtotal": money(total)}]},
+    "fulfillment": {"fulfillmentStatus": "UNSHIPPED", "fulfilledBy": "MERCHANT",
+                    "fulfillmentServiceLevel": "STANDARD"},
+    "orderItems": items}]}))
+PY
+}
+count_for() {   # count_for shipments|cancellations ORDER
+  curl -sf "$SANDBOX_URL/_sandbox/amazon/$1" |
+    python3 -c 'import json,sys; print(sum(1 for s in json.load(sys.stdin) if s["orderId"]==sys.argv[1]))' "$2"; }
+item_id() {     # item_id ORDER SKU
+  curl -sf "$SANDBOX_URL/_sandbox/amazon/orders/$1" |
+    python3 -c 'import json,sys; print(next(i["orderItemId"] for i in json.load(sys.stdin)["orderItems"] if i["product"]["sellerSku"]==sys.argv[1]))' "$2"; }
+S1=114-7770001-0000001; C1=114-7770002-0000002
+new_order $S1 SKU-0001:3 SKU-0002:1
+new_order $C1 SKU-0003:2 SKU-0004:1
+sleep 3   # searchOrders ends 2 minutes (2 s at this time scale) before now
+run_connector out code -c "$conf" sync
+check "both orders became confirmed sales, shipments waiting" \
+  [ "$($TC sale-count $S1)$($TC sale-count $C1)" = 11 ]
+shipment=$($TC ship $S1 1Z999AA10123456784)
+echo "     shipment $shipment of $S1 done in Tryton, Reference 1Z999AA10123456784"
+run_connector out code -c "$conf" sync
+echo "$out" | grep -E "^shipments"
+check "the shipment done in Tryton is one confirmShipment" [ "$(count_for shipments $S1)" = 1 ]
+body=$(curl -sf "$SANDBOX_URL/_sandbox/amazon/shipments")
+check "with the order's items and quantities (SKU-0001 x3, SKU-0002 x1), the shipment's id, UPS and the tracking number from its Reference" python3 -c "
+import json,sys; s=[x for x in json.loads(sys.argv[1]) if x['orderId']==sys.argv[2]][0]['body']
+p=s['packageDetail']; got=sorted((i['orderItemId'],i['quantity']) for i in p['orderItems'])
+sys.exit(not (got==sorted([(sys.argv[4],3),(sys.argv[5],1)]) and p['packageReferenceId']==sys.argv[3]
+              and p['carrierCode']=='UPS' and p['shippingMethod']=='UPS Ground'
+              and p['trackingNumber']=='1Z999AA10123456784' and s['marketplaceId']=='ATVPDKIKX0DER'))" \
+  "$body" $S1 "$shipment" "$(item_id $S1 SKU-0001)" "$(item_id $S1 SKU-0002)"
+for i in 1 2 3; do "$BUILD/bin/connector" -c "$conf" sync > /dev/null 2>&1; done
+check "three more syncs send nothing more" [ "$(count_for shipments $S1)" = 1 ]
+check "Amazon shows the order shipped" [ "$(curl -sf "$SANDBOX_URL/_sandbox/amazon/orders/$S1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["fulfillment"]["fulfillmentStatus"])')" = SHIPPED ]
+$TC cancel-shipment $C1 > /dev/null
+run_connector out code -c "$conf" sync
+sleep 3   # the feed's processing time (scaled)
+for i in 1 2 3; do "$BUILD/bin/connector" -c "$conf" sync > /dev/null 2>&1; done
+check "the shipment cancelled in Tryton (its exception ignored) is one cancellation on Amazon" \
+  [ "$(count_for cancellations $C1)" = 1 ]
+can=$(curl -sf "$SANDBOX_URL/_sandbox/amazon/cancellations")
+check "for every item and quantity (SKU-0003 x2, SKU-0004 x1)" python3 -c "
+import json,sys; c=[x for x in json.loads(sys.argv[1]) if x['orderId']==sys.argv[2]][0]
+sys.exit(not (sorted((i['orderItemId'],i['quantity']) for i in c['items'])==sorted([(sys.argv[3],2),(sys.argv[4],1)])))" \
+  "$can" $C1 "$(item_id $C1 SKU-0003)" "$(item_id $C1 SKU-0004)"
+check "Amazon shows the order cancelled" [ "$(curl -sf "$SANDBOX_URL/_sandbox/amazon/orders/$C1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["fulfillment"]["fulfillmentStatus"])')" = CANCELLED ]
+run_connector fout fcode -c "$conf" failures
+check "neither order is a failure (Amazon's cancelled order is the echo of Tryton's)" \
+  python3 -c "import sys; sys.exit(sys.argv[2] in sys.argv[1] or sys.argv[3] in sys.argv[1])" "$fout" $S1 $C1
 
 elapsed=$(( $(date +%s) - T0 ))
 check "the whole test, setup included, took ${elapsed} s (under 180)" [ "$elapsed" -lt 180 ]

@@ -32,6 +32,16 @@ TRYTON_PASSWORD set by tryton.sh; SANDBOX_URL for the Amazon side)
   wizard-credit ORDER_ID  a person credits one unit of the first line of the
                           order's invoice with Tryton's credit wizard, posts
                           it; prints the amount credited
+  ship ORDER_ID REFERENCE the warehouse ships the order's sale as a person does
+                          in Tryton's client: its customer shipment (waiting)
+                          back to draft, REFERENCE typed into its Reference,
+                          then wait, assign (forced: no stock is kept), pick,
+                          pack, done; prints the shipment's id
+  cancel-shipment ORDER_ID
+                          a person cancels the sale's customer shipment and
+                          handles the sale's shipment exception ignoring every
+                          cancelled move (nothing recreated); prints the
+                          sale's id
 Exit 1 with the differences when a check does not hold.
 """
 import base64
@@ -334,6 +344,55 @@ def cmd_wizard_credit(order_id):
     print(-dec(t.read("account.invoice", [credit], ["total_amount"])[0]["total_amount"]))
 
 
+def sale_of(t, order_id):
+    sale = t.search_read("sale.sale", [["reference", "=", order_id]],
+                         ["shipments", "shipment_state", "state"])
+    if len(sale) != 1:
+        fail(["order %s: %d sales" % (order_id, len(sale))])
+    return sale[0]
+
+
+def cmd_ship(order_id, reference):
+    t = Tryton()
+    sale = sale_of(t, order_id)
+    ships = t.read("stock.shipment.out", sale["shipments"], ["state"])
+    waiting = [s["id"] for s in ships if s["state"] == "waiting"]
+    if len(waiting) != 1:
+        fail(["order %s: shipments %s, not one waiting" % (order_id, ships)])
+    sid = waiting
+    M = "model.stock.shipment.out."
+    t.call(M + "draft", [sid])          # Reference is editable in draft only
+    t.call(M + "write", [sid, {"reference": reference}])
+    t.call(M + "wait", [sid])
+    if not t.call(M + "assign_try", [sid]):
+        t.call(M + "assign_force", [sid])
+    for button in ("pick", "pack", "done"):
+        t.call(M + button, [sid])
+    got = t.read("stock.shipment.out", sid, ["state", "reference"])[0]
+    if got["state"] != "done" or got["reference"] != reference:
+        fail(["shipment %d: %s" % (sid[0], got)])
+    print(sid[0])
+
+
+def cmd_cancel_shipment(order_id):
+    t = Tryton()
+    sale = sale_of(t, order_id)
+    t.call("model.stock.shipment.out.cancel", [sale["shipments"]])
+    ctx = {"active_model": "sale.sale", "active_id": sale["id"], "active_ids": [sale["id"]]}
+    W = "wizard.sale.handle.shipment.exception."
+    sid = t.call(W + "create", [])[0]
+    r = t.call(W + "execute", [sid, {}, "ask"], extra=ctx)
+    moves = r["view"]["defaults"]["domain_moves"]
+    t.call(W + "execute", [sid, {"ask": {"recreate_moves": [], "domain_moves": moves}}, "handle"],
+           extra=ctx)
+    t.call(W + "delete", [sid], extra=ctx)
+    lines = t.search_read("sale.line", [["sale", "=", sale["id"]]], ["moves_ignored"])
+    ignored = sorted(m for l in lines for m in l["moves_ignored"])
+    if not moves or ignored != sorted(moves):
+        fail(["sale %d: moves %s cancelled, %s ignored" % (sale["id"], moves, ignored)])
+    print(sale["id"])
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -348,7 +407,9 @@ def main():
      "fingerprint": lambda: cmd_fingerprint(),
      "credit": lambda: cmd_credit(args[0], args[1]),
      "statement": lambda: cmd_statement(args[0], args[1], args[2:]),
-     "wizard-credit": lambda: cmd_wizard_credit(args[0])}[cmd]()
+     "wizard-credit": lambda: cmd_wizard_credit(args[0]),
+     "ship": lambda: cmd_ship(args[0], args[1]),
+     "cancel-shipment": lambda: cmd_cancel_shipment(args[0])}[cmd]()
 
 
 if __name__ == "__main__":

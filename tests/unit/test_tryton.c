@@ -9,7 +9,9 @@
  * header and the user's context on every call, answers from a script of
  * (method, params substring) -> body, and records every call's params.
  * Expected bodies are written by hand from the design (sale.c, credit.c,
- * statement.c, adapter.h's settlement_by_order); the party code and the
+ * statement.c, adapter.h's settlement_by_order, changes.c's cursor and
+ * streams, changes_ship.c's shipments and cancellations; the quantities
+ * summed and converted by hand: 0.5 dozen = 6 units); the party code and the
  * session header were computed with sha256sum and base64.
  */
 #include <setjmp.h>
@@ -342,26 +344,106 @@ changes_cursors_round_trip_and_foreign_ones_are_refused(void **state)
 	struct tryton_cursor c;
 	struct sc_error err;
 	int64_t now = 0, t = 0;
-	char text[128];
+	char text[256];
+	int k;
 
 	(void)state;
 	assert_int_equal(time_parse_iso8601(&now, "2026-11-22T12:00:00Z", 20), 0);
+	assert_int_equal(time_parse_iso8601(&t, "2026-11-22T09:55:00Z", 20), 0);
 	assert_int_equal(tryton__cursor_parse(&c, NULL, now, &err), 0);
 	assert_int_equal(c.since, now - 24 * 3600);
+	/* between polls (the credit-note-only adapter wrote the same): every
+	 * stream starts at since minus the 5-minute overlap */
 	assert_int_equal(tryton__cursor_parse(&c, "v1;since=2026-11-22T10:00:00Z", now, &err), 0);
-	assert_int_equal(time_parse_iso8601(&t, "2026-11-22T09:55:00Z", 20), 0);
-	assert_int_equal(c.since, t);             /* minus the 5-minute overlap */
-	assert_int_equal(c.after, 0);
-	c.after = 77;
-	assert_int_equal(tryton__cursor_format(text, sizeof(text), &c), 0);
-	assert_string_equal(text, "v1;since=2026-11-22T09:55:00Z;after=77;until=2026-11-22T12:00:00Z");
-	assert_int_equal(tryton__cursor_parse(&c, text, now + 60, &err), 0);
 	assert_int_equal(c.since, t);
-	assert_int_equal(c.after, 77);
 	assert_int_equal(c.poll_start, now);
-	assert_int_equal(tryton__cursor_parse(&c, "v1;since=x", now, &err), SC_EMALFORMED);
-	assert_int_equal(tryton__cursor_parse(&c, "v1;since=2026-11-22T10:00:00Z;after=7", now, &err),
-	                 SC_EMALFORMED);
+	for (k = 0; k < TRYTON_STREAMS; k++) {
+		assert_int_equal(c.after[k], 0);
+		assert_int_equal(c.done[k], 0);
+	}
+	assert_int_equal(tryton__cursor_format(text, sizeof(text), &c), 0);
+	assert_string_equal(text, "v1;since=2026-11-22T09:55:00Z");
+	/* the older adapter's cursor within a poll: credit notes after 77, the
+	 * new streams from the start of that poll */
+	assert_int_equal(tryton__cursor_parse(&c, "v1;since=2026-11-22T09:55:00Z;after=77;"
+	                                      "until=2026-11-22T12:00:00Z", now + 60, &err), 0);
+	assert_int_equal(c.since, t);
+	assert_int_equal(c.poll_start, now);
+	assert_int_equal(c.after[TRYTON_ST_CREDIT], 77);
+	assert_int_equal(c.after[TRYTON_ST_SHIP], 0);
+	assert_int_equal(c.after[TRYTON_ST_CANCEL], 0);
+	assert_int_equal(c.done[TRYTON_ST_SHIP] | c.done[TRYTON_ST_CANCEL], 0);
+	assert_int_equal(tryton__cursor_format(text, sizeof(text), &c), 0);
+	assert_string_equal(text, "v2;since=2026-11-22T09:55:00Z;until=2026-11-22T12:00:00Z;"
+	                          "credit=77;ship=0;cancel=0");
+	/* within a poll: each stream's last id, or done */
+	c.done[TRYTON_ST_CREDIT] = 1;
+	c.after[TRYTON_ST_SHIP] = 1250;
+	assert_int_equal(tryton__cursor_format(text, sizeof(text), &c), 0);
+	assert_string_equal(text, "v2;since=2026-11-22T09:55:00Z;until=2026-11-22T12:00:00Z;"
+	                          "credit=done;ship=1250;cancel=0");
+	assert_int_equal(tryton__cursor_parse(&c, text, now + 120, &err), 0);
+	assert_int_equal(c.since, t);
+	assert_int_equal(c.poll_start, now);
+	assert_int_equal(c.done[TRYTON_ST_CREDIT], 1);
+	assert_int_equal(c.after[TRYTON_ST_SHIP], 1250);
+	assert_int_equal(c.done[TRYTON_ST_SHIP], 0);
+	assert_int_equal(c.after[TRYTON_ST_CANCEL], 0);
+	assert_int_equal(tryton__cursor_format(text, 40, &c), SC_ENOSPACE);
+	{
+		static const char *const bad[] = {
+			"v1;since=x", "v1;since=2026-11-22T10:00:00Z;after=7",
+			"v2;since=2026-11-22T10:00:00Z",
+			"v2;since=2026-11-22T10:00:00Z;until=2026-11-22T12:00:00Z;credit=done;ship=1",
+			"v2;since=2026-11-22T10:00:00Z;until=2026-11-22T12:00:00Z;credit=done;ship=1;cancel=later",
+			"v2;since=2026-11-22T10:00:00Z;until=2026-11-22T12:00:00Z;ship=1;credit=done;cancel=2",
+			"v2;since=2026-11-22T10:00:00Z;until=2026-11-22T12:00:00Z;credit=1;ship=2;cancel=3;x=4",
+			"v3;since=2026-11-22T10:00:00Z", "since=2026-11-22T10:00:00Z",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			if (tryton__cursor_parse(&c, bad[i], now, &err) != SC_EMALFORMED)
+				fail_msg("cursor \"%s\" was accepted", bad[i]);
+	}
+}
+
+static void
+shipment_references_give_the_tracking_number_and_the_carrier(void **state)
+{
+	static const struct {
+		const char *reference, *conf, *carrier, *tracking;
+	} cases[] = {
+		{ "1Z999AA10123456784", "UPS Ground", "UPS Ground", "1Z999AA10123456784" },
+		{ "  1Z999AA10123456784 \n", "UPS Ground", "UPS Ground", "1Z999AA10123456784" },
+		{ "FedEx Home Delivery 794600000001", "UPS Ground", "FedEx Home Delivery",
+		  "794600000001" },
+		{ "DHL\t 00340434161094042557", NULL, "DHL", "00340434161094042557" },
+		{ "1Z999AA10123456784", NULL, NULL, "1Z999AA10123456784" },
+		{ "", "UPS Ground", "UPS Ground", NULL },
+		{ NULL, "UPS Ground", "UPS Ground", NULL },
+		{ "   ", "", NULL, NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *carrier = NULL, *tracking = NULL;
+
+		assert_int_equal(tryton__ship_reference(cases[i].reference, cases[i].conf, &carrier,
+		                                        &tracking), 0);
+		if ((cases[i].carrier == NULL) != (carrier == NULL) ||
+		    (carrier != NULL && strcmp(carrier, cases[i].carrier) != 0) ||
+		    (cases[i].tracking == NULL) != (tracking == NULL) ||
+		    (tracking != NULL && strcmp(tracking, cases[i].tracking) != 0))
+			fail_msg("reference \"%s\": carrier \"%s\" tracking \"%s\", want \"%s\" \"%s\"",
+			         cases[i].reference ? cases[i].reference : "(null)",
+			         carrier ? carrier : "(null)", tracking ? tracking : "(null)",
+			         cases[i].carrier ? cases[i].carrier : "(null)",
+			         cases[i].tracking ? cases[i].tracking : "(null)");
+		free(carrier);
+		free(tracking);
+	}
 }
 
 /* ---- the mock trytond ------------------------------------------------------ */
@@ -1425,6 +1507,318 @@ a_journal_in_another_currency_than_the_companys_pays_no_invoice(void **state)
 	assert_int_equal(calls_of("model.account.invoice.search"), 0);
 }
 
+/* ---- changes: shipments and cancellations ------------------------------------- */
+
+#define CTX "{\"company\":1,\"employee\":1,\"language\":\"en\",\"groups\":[1,2]}"
+/* 2026-11-22T10:00:00Z minus the 5-minute overlap */
+#define SINCE_0955 "{\"__class__\":\"datetime\",\"year\":2026,\"month\":11,\"day\":22,\"hour\":9," \
+                   "\"minute\":55,\"second\":0,\"microsecond\":0}"
+#define SINCE_TAIL(after) \
+	"[\"id\",\">\"," after "],[\"OR\",[\"create_date\",\">=\"," SINCE_0955 "],"        \
+	"[\"write_date\",\">=\"," SINCE_0955 "]]]"
+#define OUR_SALE_42 \
+	"{\"id\":42,\"reference\":\"111-2222222-3333333\"," \
+	"\"party.\":{\"id\":7,\"code\":\"AMZ-CUS-52b69e3b1e067cf8\"}"
+
+static const struct fulfillment *
+page_fulfillment(const struct page *p, size_t i, enum erp_change_kind kind)
+{
+	const struct erp_change *c;
+
+	if (i >= p->n)
+		fail_msg("page has %zu items, not %zu", p->n, i + 1);
+	c = p->items[i];
+	assert_int_equal(c->kind, kind);
+	assert_non_null(c->fulfillment);
+	assert_null(c->refund);
+	return c->fulfillment;
+}
+
+static void
+assert_line(const struct fulfillment *f, size_t i, const char *sku, int64_t qty)
+{
+	if (i >= f->nlines)
+		fail_msg("%s has %zu lines, not %zu", f->id, f->nlines, i + 1);
+	assert_null(f->lines[i].line_id);
+	assert_string_equal(f->lines[i].sku, sku);
+	assert_int_equal(f->lines[i].qty, qty);
+}
+
+static void
+done_shipments_of_the_connectors_sales_become_fulfillments(void **state)
+{
+	const struct fulfillment *f;
+	struct sc_error err;
+	struct page p;
+	int64_t day = 0;
+
+	(void)state;
+	answer("model.account.invoice.search", NULL, 0, "{\"id\":1,\"result\":[]}");
+	answer("model.stock.shipment.out.search", NULL, 0, "{\"id\":1,\"result\":[31,32,33,34]}");
+	answer("model.stock.shipment.out.read", "[[31,32,33,34]", 0,
+	       "{\"id\":1,\"result\":["
+	       "{\"id\":31,\"reference\":\" 1Z999AA10123456784\",\"outgoing_moves\":[301,302,303,304,307],"
+	       "\"effective_date\":{\"__class__\":\"date\",\"year\":2026,\"month\":11,\"day\":21}},"
+	       "{\"id\":32,\"reference\":\"X1\",\"outgoing_moves\":[305],"
+	       "\"effective_date\":{\"__class__\":\"date\",\"year\":2026,\"month\":11,\"day\":21}},"
+	       "{\"id\":33,\"reference\":null,\"outgoing_moves\":[306],"
+	       "\"effective_date\":{\"__class__\":\"date\",\"year\":2026,\"month\":11,\"day\":21}},"
+	       "{\"id\":34,\"reference\":\"T34\",\"outgoing_moves\":[308,309],"
+	       "\"effective_date\":{\"__class__\":\"date\",\"year\":2026,\"month\":11,\"day\":21}}]}");
+	/* 31: SKU-0001 on two lines (2 + 1), a cancelled move, half a dozen of
+	 * SKU-0003 sold by the unit, a move a person added without a sale line */
+	answer("model.stock.move.read", "[[301,302,303,304,307]", 0,
+	       "{\"id\":1,\"result\":["
+	       "{\"id\":301,\"product.\":{\"id\":11,\"code\":\"SKU-0001\"},\"quantity\":2.0,\"uom\":1,"
+	       "\"origin\":\"sale.line,401\",\"state\":\"done\"},"
+	       "{\"id\":302,\"product.\":{\"id\":11,\"code\":\"SKU-0001\"},\"quantity\":1.0,\"uom\":1,"
+	       "\"origin\":\"sale.line,402\",\"state\":\"done\"},"
+	       "{\"id\":303,\"product.\":{\"id\":12,\"code\":\"SKU-0002\"},\"quantity\":1.0,\"uom\":1,"
+	       "\"origin\":\"sale.line,403\",\"state\":\"cancelled\"},"
+	       "{\"id\":304,\"product.\":{\"id\":13,\"code\":\"SKU-0003\"},\"quantity\":0.5,\"uom\":5,"
+	       "\"origin\":\"sale.line,404\",\"state\":\"done\"},"
+	       "{\"id\":307,\"product.\":{\"id\":19,\"code\":\"SKU-0009\"},\"quantity\":1.0,\"uom\":1,"
+	       "\"origin\":null,\"state\":\"done\"}]}");
+	answer("model.sale.line.read", "[[401,402,404]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":401,\"sale\":42,\"unit\":1},{\"id\":402,\"sale\":42,"
+	       "\"unit\":1},{\"id\":404,\"sale\":42,\"unit\":1}]}");
+	answer("model.sale.sale.read", "[[42]", 0, "{\"id\":1,\"result\":[" OUR_SALE_42 "}]}");
+	answer("model.product.uom.read", "[[5,1]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":5,\"factor\":12.0,\"rate\":0.083333333333,\"category\":1},"
+	       "{\"id\":1,\"factor\":1.0,\"rate\":1.0,\"category\":1}]}");
+	/* 32: a sale of someone else's */
+	answer("model.stock.move.read", "[[305]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":305,\"product.\":{\"id\":11,\"code\":\"SKU-0001\"},"
+	       "\"quantity\":1.0,\"uom\":1,\"origin\":\"sale.line,405\",\"state\":\"done\"}]}");
+	answer("model.sale.line.read", "[[405]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":405,\"sale\":43,\"unit\":1}]}");
+	answer("model.sale.sale.read", "[[43]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":43,\"reference\":\"PO-7\",\"party.\":{\"id\":8,"
+	       "\"code\":\"C-0042\"}}]}");
+	/* 33: no reference (no tracking number) */
+	answer("model.stock.move.read", "[[306]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":306,\"product.\":{\"id\":12,\"code\":\"SKU-0002\"},"
+	       "\"quantity\":1.0,\"uom\":1,\"origin\":\"sale.line,403\",\"state\":\"done\"}]}");
+	answer("model.sale.line.read", "[[403]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":403,\"sale\":42,\"unit\":1}]}");
+	/* 34: moves of two sales */
+	answer("model.stock.move.read", "[[308,309]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":308,\"product.\":{\"id\":11,\"code\":\"SKU-0001\"},"
+	       "\"quantity\":1.0,\"uom\":1,\"origin\":\"sale.line,401\",\"state\":\"done\"},"
+	       "{\"id\":309,\"product.\":{\"id\":11,\"code\":\"SKU-0001\"},"
+	       "\"quantity\":1.0,\"uom\":1,\"origin\":\"sale.line,405\",\"state\":\"done\"}]}");
+	answer("model.sale.line.read", "[[401,405]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":401,\"sale\":42,\"unit\":1},{\"id\":405,\"sale\":43,"
+	       "\"unit\":1}]}");
+	answer("model.sale.sale.read", "[[42,43]", 0,
+	       "{\"id\":1,\"result\":[" OUR_SALE_42 "},{\"id\":43,\"reference\":\"PO-7\","
+	       "\"party.\":{\"id\":8,\"code\":\"C-0042\"}}]}");
+	answer("model.sale.line.search", NULL, 0, "{\"id\":1,\"result\":[]}");
+	assert_int_equal(adapter_open("secret-pw", "shipping_carrier = UPS Ground\n", &err), 0);
+	page_init(&p, erp_change_free);
+	if (tryton_ops.changes_page(fx.t, "v1;since=2026-11-22T10:00:00Z", &p, &err) != 0)
+		fail_msg("%s | %s", err.msg, err.remote);
+	/* the three searches, since 09:55, ids from the start */
+	assert_json_equal(call_params("model.account.invoice.search", 0),
+	                  "[[[\"type\",\"=\",\"out\"],[\"state\",\"in\",[\"posted\",\"paid\"]],"
+	                  "[\"total_amount\",\"<\"," D("0") "]," SINCE_TAIL("0")
+	                  ",0,50,[[\"id\",\"ASC\"]]," CTX "]");
+	assert_json_equal(call_params("model.stock.shipment.out.search", 0),
+	                  "[[[\"state\",\"=\",\"done\"],[\"customer.code\",\"like\",\"%-CUS-%\"],"
+	                  SINCE_TAIL("0") ",0,50,[[\"id\",\"ASC\"]]," CTX "]");
+	assert_json_equal(call_params("model.sale.line.search", 0),
+	                  "[[[\"moves_ignored\",\"!=\",null],[\"sale.party.code\",\"like\","
+	                  "\"%-CUS-%\"]," SINCE_TAIL("0") ",0,50,[[\"id\",\"ASC\"]]," CTX "]");
+	assert_json_equal(call_params("model.stock.shipment.out.read", 0),
+	                  "[[31,32,33,34],[\"reference\",\"effective_date\",\"outgoing_moves\"]," CTX "]");
+	assert_json_equal(call_params("model.stock.move.read", 0),
+	                  "[[301,302,303,304,307],[\"product.code\",\"quantity\",\"uom\",\"origin\","
+	                  "\"state\"]," CTX "]");
+	assert_json_equal(call_params("model.sale.sale.read", 0),
+	                  "[[42],[\"reference\",\"party.code\"]," CTX "]");
+	assert_int_equal(p.n, 2);
+	f = page_fulfillment(&p, 0, ERP_CHANGE_FULFILLMENT);
+	assert_string_equal(f->id, "31");
+	assert_string_equal(f->order_id, "111-2222222-3333333");
+	assert_int_equal(f->cancel, 0);
+	assert_int_equal(f->nlines, 2);
+	assert_line(f, 0, "SKU-0001", 3);           /* 2 + 1 */
+	assert_line(f, 1, "SKU-0003", 6);           /* 0.5 dozen */
+	assert_string_equal(f->carrier, "UPS Ground");
+	assert_string_equal(f->method, "UPS Ground");
+	assert_string_equal(f->tracking, "1Z999AA10123456784");
+	assert_int_equal(time_parse_iso8601(&day, "2026-11-21T00:00:00Z", 20), 0);
+	assert_int_equal(f->ship_date, day);
+	f = page_fulfillment(&p, 1, ERP_CHANGE_FULFILLMENT);
+	assert_string_equal(f->id, "33");
+	assert_string_equal(f->order_id, "111-2222222-3333333");
+	assert_int_equal(f->nlines, 1);
+	assert_line(f, 0, "SKU-0002", 1);
+	assert_string_equal(f->carrier, "UPS Ground");
+	assert_null(f->tracking);                   /* reported: Amazon refuses it, a person sees */
+	assert_int_equal(p.nbad, 1);
+	assert_string_equal(p.bad[0].id, "stock.shipment.out,34");
+	assert_non_null(strstr(p.bad[0].err.msg, "holds the moves of sales 42 and 43"));
+	assert_int_equal(p.more, 0);
+	assert_int_equal(strncmp(p.cursor, "v1;since=", 9), 0);
+	page_free(&p);
+}
+
+static void
+ignored_cancelled_moves_become_the_sales_whole_cancellation(void **state)
+{
+	const struct fulfillment *f;
+	struct sc_error err;
+	struct page p;
+
+	(void)state;
+	answer("model.account.invoice.search", NULL, 0, "{\"id\":1,\"result\":[]}");
+	answer("model.stock.shipment.out.search", NULL, 0, "{\"id\":1,\"result\":[]}");
+	answer("model.sale.line.search", NULL, 0, "{\"id\":1,\"result\":[401,402,410]}");
+	answer("model.sale.line.read", "[[401,402,410],[\"sale\"]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":401,\"sale\":42},{\"id\":402,\"sale\":42},"
+	       "{\"id\":410,\"sale\":44}]}");
+	answer("model.sale.sale.read", "[[42]", 0,
+	       "{\"id\":1,\"result\":[" OUR_SALE_42 ",\"lines\":[401,402,403,404]}]}");
+	answer("model.sale.sale.read", "[[44]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":44,\"reference\":\"PO-9\",\"party.\":{\"id\":8,"
+	       "\"code\":\"C-0042\"},\"lines\":[410]}]}");
+	/* SKU-0001: two moves cancelled and ignored (1 + 2); SKU-0002: an
+	 * ignored move that is not cancelled; SKU-0003 shipped; shipping */
+	answer("model.sale.line.read", "[[401,402,403,404]", 0,
+	       "{\"id\":1,\"result\":["
+	       "{\"id\":401,\"product.\":{\"id\":11,\"code\":\"SKU-0001\"},\"unit\":1,"
+	       "\"moves_ignored\":[501,502]},"
+	       "{\"id\":402,\"product.\":{\"id\":12,\"code\":\"SKU-0002\"},\"unit\":1,"
+	       "\"moves_ignored\":[503]},"
+	       "{\"id\":403,\"product.\":{\"id\":13,\"code\":\"SKU-0003\"},\"unit\":1,"
+	       "\"moves_ignored\":[]},"
+	       "{\"id\":404,\"product.\":{\"id\":21,\"code\":\"MKT-SHIPPING\"},\"unit\":1,"
+	       "\"moves_ignored\":[]}]}");
+	answer("model.stock.move.read", "[[501,502,503]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":501,\"quantity\":1.0,\"uom\":1,\"state\":\"cancelled\"},"
+	       "{\"id\":502,\"quantity\":2.0,\"uom\":1,\"state\":\"cancelled\"},"
+	       "{\"id\":503,\"quantity\":1.0,\"uom\":1,\"state\":\"draft\"}]}");
+	assert_int_equal(adapter_open("secret-pw", NULL, &err), 0);
+	page_init(&p, erp_change_free);
+	if (tryton_ops.changes_page(fx.t, "v1;since=2026-11-22T10:00:00Z", &p, &err) != 0)
+		fail_msg("%s | %s", err.msg, err.remote);
+	assert_json_equal(call_params("model.sale.sale.read", 0),
+	                  "[[42],[\"reference\",\"party.code\",\"lines\"]," CTX "]");
+	assert_json_equal(call_params("model.sale.line.read", 1),
+	                  "[[401,402,403,404],[\"product.code\",\"unit\",\"moves_ignored\"]," CTX "]");
+	assert_json_equal(call_params("model.stock.move.read", 0),
+	                  "[[501,502,503],[\"quantity\",\"uom\",\"state\"]," CTX "]");
+	assert_int_equal(calls_of("model.sale.sale.read"), 2);   /* each sale once */
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.nbad, 0);
+	f = page_fulfillment(&p, 0, ERP_CHANGE_CANCELLATION);
+	assert_string_equal(f->id, "42");
+	assert_string_equal(f->order_id, "111-2222222-3333333");
+	assert_int_equal(f->cancel, 1);
+	assert_int_equal(f->nlines, 1);
+	assert_line(f, 0, "SKU-0001", 3);
+	assert_null(f->tracking);
+	page_free(&p);
+}
+
+static void
+a_full_page_of_one_stream_goes_on_with_that_stream_alone(void **state)
+{
+	struct tryton_cursor c;
+	struct sc_error err;
+	struct page p;
+	int64_t t = 0;
+	static char ids[512], lines[4096];
+	size_t i, u = 0, v = 0;
+
+	(void)state;
+	u += (size_t)snprintf(ids + u, sizeof(ids) - u, "{\"id\":1,\"result\":[");
+	v += (size_t)snprintf(lines + v, sizeof(lines) - v, "{\"id\":1,\"result\":[");
+	for (i = 0; i < 50; i++) {
+		u += (size_t)snprintf(ids + u, sizeof(ids) - u, "%s%zu", i ? "," : "", 401 + i);
+		v += (size_t)snprintf(lines + v, sizeof(lines) - v, "%s{\"id\":%zu,\"sale\":44}",
+		                      i ? "," : "", 401 + i);
+	}
+	snprintf(ids + u, sizeof(ids) - u, "]}");
+	snprintf(lines + v, sizeof(lines) - v, "]}");
+	answer("model.account.invoice.search", NULL, 0, "{\"id\":1,\"result\":[]}");
+	answer("model.stock.shipment.out.search", NULL, 0, "{\"id\":1,\"result\":[]}");
+	answer("model.sale.line.search", "[\"id\",\">\",0]", 0, ids);
+	answer("model.sale.line.search", "[\"id\",\">\",450]", 0, "{\"id\":1,\"result\":[]}");
+	answer("model.sale.line.read", NULL, 0, lines);
+	answer("model.sale.sale.read", "[[44]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":44,\"reference\":\"PO-9\",\"party.\":{\"id\":8,"
+	       "\"code\":\"C-0042\"},\"lines\":[401]}]}");
+	assert_int_equal(adapter_open("secret-pw", NULL, &err), 0);
+	page_init(&p, erp_change_free);
+	if (tryton_ops.changes_page(fx.t, "v1;since=2026-11-22T10:00:00Z", &p, &err) != 0)
+		fail_msg("%s | %s", err.msg, err.remote);
+	assert_int_equal(p.n, 0);
+	assert_int_equal(p.more, 1);
+	assert_int_equal(tryton__cursor_parse(&c, p.cursor, 0, &err), 0);
+	assert_int_equal(time_parse_iso8601(&t, "2026-11-22T09:55:00Z", 20), 0);
+	assert_int_equal(c.since, t);
+	assert_int_equal(c.done[TRYTON_ST_CREDIT], 1);
+	assert_int_equal(c.done[TRYTON_ST_SHIP], 1);
+	assert_int_equal(c.done[TRYTON_ST_CANCEL], 0);
+	assert_int_equal(c.after[TRYTON_ST_CANCEL], 450);
+	page_free(&p);
+	/* the next page: the cancel stream alone, above 450; then the poll is
+	 * over and its start is the next since */
+	page_init(&p, erp_change_free);
+	if (tryton_ops.changes_page(fx.t, "v2;since=2026-11-22T09:55:00Z;until=2026-11-22T12:00:00Z;"
+	                            "credit=done;ship=done;cancel=450", &p, &err) != 0)
+		fail_msg("%s | %s", err.msg, err.remote);
+	assert_int_equal(calls_of("model.account.invoice.search"), 1);
+	assert_int_equal(calls_of("model.stock.shipment.out.search"), 1);
+	assert_int_equal(calls_of("model.sale.line.search"), 2);
+	assert_json_equal(call_params("model.sale.line.search", 1),
+	                  "[[[\"moves_ignored\",\"!=\",null],[\"sale.party.code\",\"like\","
+	                  "\"%-CUS-%\"]," SINCE_TAIL("450") ",0,50,[[\"id\",\"ASC\"]]," CTX "]");
+	assert_int_equal(p.more, 0);
+	assert_string_equal(p.cursor, "v1;since=2026-11-22T12:00:00Z");
+	page_free(&p);
+}
+
+static void
+an_order_cancelled_on_the_marketplace_is_settled_by_its_cancelled_shipment(void **state)
+{
+	struct order *o = test_order();
+	struct sc_error err;
+	struct erp_ref ref;
+
+	(void)state;
+	o->status = ORDER_CANCELLED;
+	answer_lookups();
+	answer("model.sale.sale.search", NULL, 0, "{\"id\":1,\"result\":[42]}");
+	answer("model.sale.sale.read", "[[42]", 0, processing_sale);
+	answer("model.sale.line.read", "[[1,2,3,4,5],[\"moves\"]", 0,
+	       "{\"id\":1,\"result\":[{\"id\":1,\"moves\":[61]},{\"id\":2,\"moves\":[62]},"
+	       "{\"id\":3,\"moves\":[]},{\"id\":4,\"moves\":[]},{\"id\":5,\"moves\":[]}]}");
+	answer("model.stock.move.read", "[[61,62]", 1,
+	       "{\"id\":1,\"result\":[{\"id\":61,\"state\":\"cancelled\"},"
+	       "{\"id\":62,\"state\":\"cancelled\"}]}");
+	answer("model.stock.move.read", "[[61,62]", 1,
+	       "{\"id\":1,\"result\":[{\"id\":61,\"state\":\"cancelled\"},"
+	       "{\"id\":62,\"state\":\"done\"}]}");
+	assert_int_equal(adapter_open("secret-pw", NULL, &err), 0);
+	/* every move cancelled: a person cancelled the shipment; nothing to do */
+	if (tryton_ops.order_upsert(fx.t, o, "AMZ-ORD-111-2222222-3333333", &ref, &err) != 0)
+		fail_msg("%s | %s", err.msg, err.remote);
+	assert_string_equal(ref.id, "42");
+	assert_int_equal(calls_of("model.sale.sale.cancel"), 0);
+	assert_int_equal(calls_of("model.sale.sale.write"), 0);
+	/* a move shipped: Tryton and the marketplace disagree, a person decides */
+	assert_int_equal(tryton_ops.order_upsert(fx.t, o, "AMZ-ORD-111-2222222-3333333", &ref, &err),
+	                 SC_EINVALID);
+	assert_non_null(strstr(err.msg, "was cancelled on the marketplace, but its sale 42 is "
+	                                "processing in Tryton"));
+	assert_non_null(strstr(err.msg, "must cancel its shipment"));
+	assert_int_equal(calls_of("model.sale.sale.cancel"), 0);
+	order_free(o);
+}
+
 static void
 conf_values_are_checked_when_the_adapter_opens(void **state)
 {
@@ -1490,6 +1884,18 @@ main(void)
 		    flow_teardown),
 		cmocka_unit_test_setup_teardown(conf_values_are_checked_when_the_adapter_opens,
 		                                flow_setup, flow_teardown),
+		cmocka_unit_test(shipment_references_give_the_tracking_number_and_the_carrier),
+		cmocka_unit_test_setup_teardown(
+		    done_shipments_of_the_connectors_sales_become_fulfillments, flow_setup,
+		    flow_teardown),
+		cmocka_unit_test_setup_teardown(
+		    ignored_cancelled_moves_become_the_sales_whole_cancellation, flow_setup,
+		    flow_teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_full_page_of_one_stream_goes_on_with_that_stream_alone, flow_setup, flow_teardown),
+		cmocka_unit_test_setup_teardown(
+		    an_order_cancelled_on_the_marketplace_is_settled_by_its_cancelled_shipment,
+		    flow_setup, flow_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
