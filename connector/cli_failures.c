@@ -58,6 +58,14 @@ cli_failure_replay(const struct failure *f, char *out, size_t n)
 	case KIND_SETTLEMENT:
 		snprintf(out, n, "connector replay --failed --phase settlements");
 		return;
+	case KIND_ERP_REFUND:
+	case KIND_FULFILLMENT:
+		/* one that may have reached the marketplace is never resent */
+		if (f->code == SC_ECONFLICT)
+			out[0] = '\0';
+		else
+			snprintf(out, n, "connector replay --failed --phase %s", f->phase);
+		return;
 	default:
 		out[0] = '\0';
 		return;
@@ -163,9 +171,12 @@ next_step(const struct failure *f, const char *cls)
 	if (f->kind == KIND_ERP_CHANGE)
 		return "the ERP record could not be read or traced to an order the connector synced: "
 		       "check it in the ERP; it is read again when it changes";
-	if (f->kind == KIND_ERP_REFUND || f->kind == KIND_FULFILLMENT)
+	if ((f->kind == KIND_ERP_REFUND || f->kind == KIND_FULFILLMENT) && f->code == SC_ECONFLICT)
 		return "not sent again by itself (it may have reached the marketplace): check it "
-		       "there; the ERP record is looked at again when it changes";
+		       "there first";
+	if (f->kind == KIND_ERP_REFUND || f->kind == KIND_FULFILLMENT)
+		return "fix the cause (the record in the ERP, conf, SKU map), then replay; the ERP "
+		       "record is also looked at again when it changes";
 	return "fix the cause (conf, SKU map, ERP data), then replay; a `connector sync` after "
 	       "a conf change retries it too";
 }

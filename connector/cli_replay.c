@@ -77,6 +77,25 @@ replay_print(const struct engine *e, const struct replay_report *r, int dry_run)
 		    l->outcome != REPLAY_SKIPPED && l->detail[0] != '\0')
 			printf("  %s\n", l->detail);
 	}
+	for (i = 0; i < r->nerp; i++) {
+		const struct replay_erp *x = &r->erp[i];
+		const char *what = x->kind == KIND_ERP_REFUND ? "refund made in the ERP" :
+		                   strncmp(x->id, "cancel/", 7) == 0 ? "cancellation" : "shipment";
+
+		if (!x->replayed)
+			printf("%s %s%s%s: not replayed: %s\n", what, x->id, x->order_id[0] ? " of order " : "",
+			       x->order_id, x->detail);
+		else if (dry_run)
+			printf("%s %s: %s\n", what, x->id, x->detail);
+		else
+			printf("%s %s%s%s: %s%s%s\n", what, x->id, x->order_id[0] ? " of order " : "",
+			       x->order_id,
+			       x->status == BINDING_SYNCED ? "sent again: accepted" :
+			       x->status == BINDING_PENDING ? "sent again: awaiting the marketplace's report" :
+			       x->status == BINDING_FAILED ? "failed again" : "not sent",
+			       x->detail[0] && x->status != BINDING_SYNCED ? ": " : "",
+			       x->status != BINDING_SYNCED ? x->detail : "");
+	}
 	for (i = 0; i < r->nsettlements; i++) {
 		const struct replay_settlement *s = &r->settlements[i];
 
@@ -117,7 +136,7 @@ cmd_replay(const struct cli *a, const struct conf *c, struct sc_error *err)
 	char (*failed)[128] = NULL;
 	const char **ids = NULL;
 	size_t n = 0, i;
-	int rc, settlement_errors = 0;
+	int rc, settlement_errors = 0, erp_side = 0;
 
 	memset(&r, 0, sizeof(r));
 	if ((a->failed != 0) == (a->norders > 0)) {
@@ -127,11 +146,15 @@ cmd_replay(const struct cli *a, const struct conf *c, struct sc_error *err)
 	}
 	if (a->phase != NULL && (!a->failed || (strcmp(a->phase, "orders") != 0 &&
 	                                        strcmp(a->phase, "refunds") != 0 &&
-	                                        strcmp(a->phase, "settlements") != 0))) {
-		fprintf(stderr, "connector: replay --failed --phase takes orders, refunds or "
-		        "settlements\n");
+	                                        strcmp(a->phase, "settlements") != 0 &&
+	                                        strcmp(a->phase, "refunds_back") != 0 &&
+	                                        strcmp(a->phase, "shipments") != 0))) {
+		fprintf(stderr, "connector: replay --failed --phase takes orders, refunds, "
+		        "refunds_back, shipments or settlements\n");
 		return 1;
 	}
+	erp_side = a->phase != NULL && (strcmp(a->phase, "refunds_back") == 0 ||
+	                                strcmp(a->phase, "shipments") == 0);
 	memset(&o, 0, sizeof(o));
 	o.state_dir = a->state_dir;
 	o.lock = !a->dry_run;
@@ -148,7 +171,7 @@ cmd_replay(const struct cli *a, const struct conf *c, struct sc_error *err)
 		return 1;
 	}
 	if (a->failed) {
-		if (a->phase == NULL || strcmp(a->phase, "settlements") != 0) {
+		if ((a->phase == NULL || strcmp(a->phase, "settlements") != 0) && !erp_side) {
 			if ((rc = engine_failed_order_ids(e, a->phase, &failed, &n, err)) < 0)
 				goto fail;
 			if (n > 0 && (ids = calloc(n, sizeof(*ids))) == NULL) {
@@ -159,14 +182,16 @@ cmd_replay(const struct cli *a, const struct conf *c, struct sc_error *err)
 				ids[i] = failed[i];
 		}
 		settlement_errors = a->phase == NULL || strcmp(a->phase, "settlements") == 0;
-		if (n == 0)
-			printf("no failed %s to replay\n",
-			       a->phase != NULL && strcmp(a->phase, "settlements") == 0 ?
-			       "orders (settlements only)" : "orders or refunds");
+		if (n == 0 && (a->phase == NULL || (strcmp(a->phase, "orders") == 0 ||
+		                                    strcmp(a->phase, "refunds") == 0)))
+			printf("no failed orders or refunds to replay\n");
 	}
 	rc = engine_replay(e, a->failed ? ids : a->orders, a->failed ? n : a->norders,
 	                   settlement_errors, &r, err);
 	if (rc < 0)
+		goto fail;
+	if (a->failed && (a->phase == NULL || erp_side) &&
+	    (rc = engine_replay_erp(e, a->phase, &r, err)) < 0)
 		goto fail;
 	replay_print(e, &r, a->dry_run);
 	rc = engine_replay_exit_code(rc, &r);

@@ -123,7 +123,20 @@ struct replay_settlement {
 	char message[512];
 };
 
+/* A record sent back to the marketplace (a refund or shipment made in the
+ * ERP) that failed, replayed by `replay --failed`. */
+struct replay_erp {
+	char kind;              /* 'E' refund, 'F' shipment or cancellation */
+	char id[128];
+	char order_id[128];
+	int replayed;           /* 0: left alone, detail says why */
+	int status;             /* after: enum binding_status, -1 no longer read */
+	char detail[512];
+};
+
 struct replay_report {
+	struct replay_erp *erp;
+	size_t nerp;
 	struct replay_line *lines;
 	size_t n;
 	struct replay_settlement *settlements;  /* those looked at again */
@@ -141,6 +154,14 @@ struct replay_report {
 int engine_replay(struct engine *e, const char *const *ids, size_t n, int settlement_errors,
                   struct replay_report *out, struct sc_error *err);
 void engine_replay_free(struct replay_report *r);
+/* After engine_replay on the same report: records sent back to the
+ * marketplace whose sending failed (phase "refunds_back", "shipments", or
+ * NULL for both). Each refused one is made new and the page of ERP changes
+ * it was read from is read again through the path `sync` uses (the
+ * changes cursor does not move). One whose outcome is unknown (it may
+ * have reached the marketplace) is never sent again: it is listed. */
+int engine_replay_erp(struct engine *e, const char *phase, struct replay_report *out,
+                      struct sc_error *err);
 /* Exit status of a replay: 0 all done, 2 some failed or unknown, 1 error. */
 int engine_replay_exit_code(int rc, const struct replay_report *r);
 

@@ -602,12 +602,100 @@ bcursor_fn(struct state_txn *t, void *ud)
 	return rc < 0 ? rc : 0;
 }
 
+/* What the replay of a record sent back needs: the changes cursor its
+ * page was read from ("rewind/KIND/KEY"), kept while it is not accepted. */
+struct rewind {
+	const struct engine *e;
+	const struct page *p;
+	const char *before;
+};
+
+static void
+rewind_key(char kind, const char *id, char *out, size_t n)
+{
+	snprintf(out, n, "rewind/%c/%s", kind, id);
+}
+
+static int
+rewind_fn(struct state_txn *t, void *ud)
+{
+	const struct rewind *w = ud;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < w->p->n; i++) {
+		const struct erp_change *ch = w->p->items[i];
+		char key[STATE_ID_MAX + 16], id[STATE_ID_MAX];
+		struct binding b;
+		char kind;
+
+		if (ch->refund != NULL && ch->refund->id != NULL) {
+			kind = KIND_ERP_REFUND;
+			state_strlcpy(id, ch->refund->id, sizeof(id));
+		} else if (ch->fulfillment != NULL && ch->fulfillment->id != NULL) {
+			kind = KIND_FULFILLMENT;
+			engine_ship_key(ch->fulfillment, id, sizeof(id));
+		} else {
+			continue;
+		}
+		if ((rc = state_binding_get(t, kind, id, &b)) < 0)
+			return rc;
+		rewind_key(kind, id, key, sizeof(key));
+		if (rc == 1 && (b.status == BINDING_FAILED || b.status == BINDING_PENDING))
+			rc = state_cursor_put(t, key, w->before);
+		else if (rc == 1 && b.status == BINDING_SYNCED)
+			rc = state_cursor_del(t, key);
+		else
+			rc = 0;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+engine_rewind_cursor(struct state_txn *t, char kind, const char *id, char *out, size_t n)
+{
+	char key[STATE_ID_MAX + 16];
+
+	rewind_key(kind, id, key, sizeof(key));
+	return state_cursor_get(t, key, out, n);
+}
+
+int
+engine_changes_page(struct engine *e, const struct page *p, const char *before, int replay,
+                    struct sync_summary *sum, struct sc_error *err)
+{
+	struct refund_counts *rc_out = &sum->back;
+	int refunds = e->rules != NULL && (e->mkt->caps & MKT_CAP_REFUND_PUSH) &&
+	              (replay || (e->opts.phases & PHASE_REFUNDS));
+	int ship = engine_ship_able(e) || (replay && (e->mkt->caps & MKT_CAP_FULFILLMENT_PUSH));
+	struct rewind w = { e, p, before };
+	int rc, hold = replay;   /* a replay never moves the cursor */
+
+	/* a change the ERP adapter could not read or trace is a failure
+	 * a person sees, not a silent skip */
+	if ((rc = engine_record_bad(e, KIND_ERP_CHANGE, "erp_changes", p, err)) < 0)
+		return rc;
+	*(ship ? &sum->ship.failed : &rc_out->failed) += p->nbad;
+	if (!e->opts.dry_run && p->n > 0 && (rc = state_write(e->st, clear_bad_fn,
+	                                                      (void *)p, err)) < 0)
+		return rc;
+	if (ship && (rc = engine_ship_page(e, p, &sum->ship, &hold, err)) < 0)
+		return rc;
+	if ((rc = back_page(e, p, refunds, hold, rc_out, err)) < 0)
+		return rc;
+	if (e->opts.dry_run || p->n == 0)
+		return 0;
+	return state_write(e->st, rewind_fn, &w, err);
+}
+
 int
 engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *err)
 {
 	struct refund_counts *rc_out = &sum->back;
 	char cursor[ENGINE_CURSOR_MAX];
-	int rc, hold;
+	int rc;
 
 	int refunds = e->rules != NULL && (e->mkt->caps & MKT_CAP_REFUND_PUSH) &&
 	              (e->opts.phases & PHASE_REFUNDS);
@@ -639,24 +727,7 @@ engine_back_phase(struct engine *e, struct sync_summary *sum, struct sc_error *e
 			return 0;
 		}
 		rc_out->pages++;
-		/* a change the ERP adapter could not read or trace is a failure
-		 * a person sees, not a silent skip */
-		if ((rc = engine_record_bad(e, KIND_ERP_CHANGE, "erp_changes", &p, err)) < 0) {
-			page_free(&p);
-			return rc;
-		}
-		*(ship ? &sum->ship.failed : &rc_out->failed) += p.nbad;
-		if (!e->opts.dry_run && p.n > 0 &&
-		    (rc = state_write(e->st, clear_bad_fn, &p, err)) < 0) {
-			page_free(&p);
-			return rc;
-		}
-		hold = 0;
-		if (ship && (rc = engine_ship_page(e, &p, &sum->ship, &hold, err)) < 0) {
-			page_free(&p);
-			return rc;
-		}
-		rc = back_page(e, &p, refunds, hold, rc_out, err);
+		rc = engine_changes_page(e, &p, cursor, 0, sum, err);
 		snprintf(cursor, sizeof(cursor), "%s", p.cursor);
 		if (rc < 0 || !p.more) {
 			page_free(&p);

@@ -115,6 +115,18 @@ int engine_ship_able(const struct engine *e);
  * (the page's cursor is then not stored: it is read again next run). */
 int engine_ship_page(struct engine *e, const struct page *p, struct refund_counts *sc,
                      int *hold, struct sc_error *err);
+/* The binding key of a shipment (its ERP id) or cancellation ("cancel/ORDER"). */
+void engine_ship_key(const struct fulfillment *f, char *out, size_t n);
+/* One page of ERP changes fetched from cursor `before`: unreadable items
+ * recorded, shipments and refunds sent back, the changes cursor stored
+ * (not when `replay`: a replay re-reads an old page and never moves it),
+ * and for each record not accepted yet the cursor it was read from, so a
+ * replay can read it again (engine_rewind_cursor). */
+int engine_changes_page(struct engine *e, const struct page *p, const char *before, int replay,
+                        struct sync_summary *sum, struct sc_error *err);
+/* The changes cursor a record sent back (kind E or F) was read from:
+ * 1 found, 0 none. */
+int engine_rewind_cursor(struct state_txn *t, char kind, const char *id, char *out, size_t n);
 /* The intent of a push a run was killed in: PENDING + a failure for a person. */
 int engine_back_intent_unknown(struct state_txn *t, const struct intent *in, int64_t now);
 /* Record the page's unparsable items as permanent failures of `kind`. */

@@ -249,6 +249,7 @@ done:
 void
 engine_replay_free(struct replay_report *r)
 {
+	free(r->erp);
 	free(r->lines);
 	free(r->settlements);
 	memset(r, 0, sizeof(*r));
@@ -264,6 +265,9 @@ engine_replay_exit_code(int rc, const struct replay_report *r)
 	for (i = 0; i < r->n; i++)
 		if (r->lines[i].outcome == REPLAY_FAILED || r->lines[i].outcome == REPLAY_UNKNOWN ||
 		    r->lines[i].refunds.failed > 0)
+			return 2;
+	for (i = 0; i < r->nerp; i++)
+		if (!r->erp[i].replayed || r->erp[i].status == BINDING_FAILED)
 			return 2;
 	for (i = 0; i < r->nsettlements; i++)
 		if (r->settlements[i].after == SETTLEMENT_ERROR ||
@@ -350,4 +354,209 @@ engine_failed_order_ids(struct engine *e, const char *phase, char (**ids)[128], 
 	*ids = x.ids;
 	*n = k;
 	return 0;
+}
+
+/* ---- records sent back: replay --failed --phase refunds_back|shipments ---- */
+
+struct erp_collect {
+	const char *phase;
+	struct replay_report *out;
+	size_t alloc;
+	struct state_txn *t;
+};
+
+static int
+erp_collect(const struct failure *f, void *ud)
+{
+	struct erp_collect *c = ud;
+	struct replay_erp *x;
+	struct binding b;
+	char cur[ENGINE_CURSOR_MAX];
+	int rc;
+
+	if (f->kind != KIND_ERP_REFUND && f->kind != KIND_FULFILLMENT)
+		return 0;
+	if (c->phase != NULL && strcmp(c->phase, f->phase) != 0)
+		return 0;
+	if (c->out->nerp == c->alloc) {
+		size_t na = c->alloc ? c->alloc * 2 : 8;
+		void *nv = realloc(c->out->erp, na * sizeof(*c->out->erp));
+
+		if (nv == NULL)
+			return SC_ENOMEM;
+		c->out->erp = nv;
+		c->alloc = na;
+	}
+	x = &c->out->erp[c->out->nerp++];
+	memset(x, 0, sizeof(*x));
+	x->kind = f->kind;
+	state_strlcpy(x->id, f->id, sizeof(x->id));
+	x->status = -1;
+	if ((rc = state_binding_get(c->t, f->kind, f->id, &b)) < 0)
+		return rc;
+	if (rc == 1)
+		state_strlcpy(x->order_id, b.order_id, sizeof(x->order_id));
+	if (rc == 1 && b.status == BINDING_PENDING) {
+		x->status = b.status;
+		snprintf(x->detail, sizeof(x->detail), "not sent again: it may have reached the "
+		         "marketplace (%s); check it there", b.detail);
+		return 0;
+	}
+	if ((rc = engine_rewind_cursor(c->t, f->kind, f->id, cur, sizeof(cur))) < 0)
+		return rc;
+	if (rc == 0) {
+		snprintf(x->detail, sizeof(x->detail), "cannot be read again from the ERP's changes "
+		         "(it was not read since this connector keeps where): save it again in the "
+		         "ERP and run `connector sync`");
+		return 0;
+	}
+	x->replayed = 1;
+	return 0;
+}
+
+static int
+erp_collect_fn(struct state_txn *t, void *ud)
+{
+	struct erp_collect *c = ud;
+
+	c->t = t;
+	return state_failure_each(t, 0, erp_collect, c);
+}
+
+/* The failed records made new: their binding and failure dropped. */
+static int
+erp_reset_fn(struct state_txn *t, void *ud)
+{
+	struct replay_report *out = ud;
+	struct binding b;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < out->nerp; i++) {
+		if (!out->erp[i].replayed)
+			continue;
+		if ((rc = state_binding_get(t, out->erp[i].kind, out->erp[i].id, &b)) < 0)
+			return rc;
+		if (rc == 1 && (rc = state_binding_del(t, out->erp[i].kind, out->erp[i].id)) < 0)
+			return rc;
+		if ((rc = state_failure_del(t, out->erp[i].kind, out->erp[i].id)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+struct erp_cursors {
+	char (*v)[ENGINE_CURSOR_MAX];
+	size_t n;
+	struct replay_report *out;
+};
+
+static int
+erp_cursors_fn(struct state_txn *t, void *ud)
+{
+	struct erp_cursors *c = ud;
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < c->out->nerp; i++) {
+		if (!c->out->erp[i].replayed)
+			continue;
+		if ((rc = engine_rewind_cursor(t, c->out->erp[i].kind, c->out->erp[i].id,
+		                               c->v[c->n], ENGINE_CURSOR_MAX)) <= 0)
+			continue;
+		for (j = 0; j < c->n && strcmp(c->v[j], c->v[c->n]) != 0; j++)
+			;
+		if (j == c->n)
+			c->n++;
+	}
+	return 0;
+}
+
+static int
+erp_after_fn(struct state_txn *t, void *ud)
+{
+	struct replay_report *out = ud;
+	struct failure f;
+	struct binding b;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < out->nerp; i++) {
+		struct replay_erp *x = &out->erp[i];
+
+		if (!x->replayed)
+			continue;
+		if ((rc = state_binding_get(t, x->kind, x->id, &b)) < 0)
+			return rc;
+		x->status = rc == 1 ? b.status : -1;
+		if (rc == 0) {
+			snprintf(x->detail, sizeof(x->detail), "no longer among the ERP's changes "
+			         "read again (changed or deleted since): it is read when it changes");
+			continue;
+		}
+		if ((rc = state_failure_get(t, x->kind, x->id, &f)) < 0)
+			return rc;
+		snprintf(x->detail, sizeof(x->detail), "%s%s%s", rc == 1 ? f.message : b.detail,
+		         rc == 1 && f.remote[0] ? " | remote: " : "", rc == 1 ? f.remote : "");
+	}
+	return 0;
+}
+
+int
+engine_replay_erp(struct engine *e, const char *phase, struct replay_report *out,
+                  struct sc_error *err)
+{
+	struct erp_collect c;
+	struct erp_cursors cur;
+	size_t i, todo = 0;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.phase = phase;
+	c.out = out;
+	if (!(e->erp->caps & ERP_CAP_CHANGES) || e->erp->changes_page == NULL)
+		return 0;
+	if ((rc = state_read(e->st, erp_collect_fn, &c, err)) < 0)
+		return rc;
+	for (i = 0; i < out->nerp; i++)
+		todo += out->erp[i].replayed;
+	if (todo == 0)
+		return 0;
+	if (e->opts.dry_run) {
+		for (i = 0; i < out->nerp; i++)
+			if (out->erp[i].replayed)
+				snprintf(out->erp[i].detail, sizeof(out->erp[i].detail),
+				         "would be read again from the ERP and sent");
+		return 0;
+	}
+	memset(&cur, 0, sizeof(cur));
+	cur.out = out;
+	if ((cur.v = calloc(todo, sizeof(*cur.v))) == NULL)
+		return sc_error_set(err, SC_ENOMEM, "out of memory");
+	if ((rc = state_read(e->st, erp_cursors_fn, &cur, err)) < 0 ||
+	    (rc = state_write(e->st, erp_reset_fn, out, err)) < 0)
+		goto done;
+	for (i = 0; i < cur.n && !engine_stopping(e); i++) {
+		struct page p;
+		struct sc_error perr;
+
+		page_init(&p, erp_change_free);
+		sc_error_clear(&perr);
+		if ((rc = e->erp->changes_page(e->erp_self, cur.v[i], &p, &perr)) < 0) {
+			/* the records stay new: the next sync or replay reads them */
+			log_event(LOG_WARN, "replay.erp_page_failed", "phase", "replay",
+			          "error", perr.msg, "remote", perr.remote, NULL);
+			page_free(&p);
+			rc = 0;
+			continue;
+		}
+		rc = engine_changes_page(e, &p, cur.v[i], 1, &out->sum, err);
+		page_free(&p);
+		if (rc < 0)
+			goto done;
+	}
+	rc = state_read(e->st, erp_after_fn, out, err);
+done:
+	free(cur.v);
+	return rc < 0 ? rc : 0;
 }

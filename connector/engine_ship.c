@@ -59,8 +59,8 @@ struct ship {
 	int64_t now;
 };
 
-static void
-ship_key(const struct fulfillment *f, char *out, size_t n)
+void
+engine_ship_key(const struct fulfillment *f, char *out, size_t n)
 {
 	if (f->cancel)
 		snprintf(out, n, "cancel/%s", f->order_id);
@@ -261,7 +261,7 @@ ship_one(struct engine *e, const struct fulfillment *f, struct refund_counts *sc
 	sc->seen++;
 	if (f->order_id == NULL || f->id == NULL)
 		return 0;
-	ship_key(f, s.key, sizeof(s.key));
+	engine_ship_key(f, s.key, sizeof(s.key));
 	if ((rc = state_read(e->st, ship_plan_fn, &s, err)) < 0)
 		return rc;
 	if (rc == 2) {

@@ -232,6 +232,7 @@ int state_intent_del(struct state_txn *t, char kind, const char *id);   /* absen
  * does not fit), 0 absent. */
 int state_cursor_get(struct state_txn *t, const char *stream, char *buf, size_t n);
 int state_cursor_put(struct state_txn *t, const char *stream, const char *value);
+int state_cursor_del(struct state_txn *t, const char *stream);   /* absent is fine */
 
 /* Iteration in key order. `kind` 0 = all kinds. The callback returns 0 to go
  * on, 1 to stop, <0 to abort with that code. Records are borrowed copies. */

@@ -744,6 +744,25 @@ state_cursor_put(struct state_txn *t, const char *stream, const char *value)
 	return 0;
 }
 
+int
+state_cursor_del(struct state_txn *t, const char *stream)
+{
+	MDB_val key;
+	int mrc;
+	int rc;
+
+	rc = rec_writable(t, "cursor");
+	if (rc < 0)
+		return rc;
+	rc = cursor_key(t, stream, &key);
+	if (rc < 0)
+		return rc;
+	mrc = mdb_del(t->txn, t->st->dbi[STATE_DB_CURSOR], &key, NULL);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return state__txn_mdb_fail(t, mrc, "cursor");
+	return 0;
+}
+
 /* ---- counts ------------------------------------------------------------- */
 
 int

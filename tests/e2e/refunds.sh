@@ -166,6 +166,20 @@ run_connector fout fcode -c "$conf" failures --json
 check "failures shows the rejected refund with Amazon's code and words" python3 -c "
 import json,sys; f=[x for x in json.loads(sys.argv[1]) if x['id']==sys.argv[2]]
 sys.exit(not (f and '18050' in f[0]['remote'] and 'exceeds' in f[0]['remote']))" "$fout" "$user_refund"
+feedmsgs() { curl -sf "$SANDBOX_URL/_sandbox/amazon/feeds" | jq_py "print(sum(1 for f in d for m in f.get('messages',[]) if m.get('amazonOrderId')=='$order_full'))"; }
+before=$(feedmsgs)
+run_connector out code -c "$conf" replay --failed --phase refunds_back
+echo "$out" | grep -E "^refund made"
+sleep 3
+check "replay --failed --phase refunds_back sends the rejected refund again, once" [ "$(feedmsgs)" = $((before + 1)) ]
+run_connector out code -c "$conf" sync
+run_connector fout fcode -c "$conf" failures --json --phase refunds_back
+# the order was refunded in full already: the sandbox's Amazon refuses it on its own now
+check "Amazon's answer to the replayed refund lands on it, word for word (18032, nothing left to refund)" python3 -c "
+import json,sys; f=[x for x in json.loads(sys.argv[1]) if x['id']==sys.argv[2]]
+sys.exit(not (f and '18032' in f[0]['remote'] and 'left to refund' in f[0]['remote']))" "$fout" "$user_refund"
+for i in 1 2 3; do "$BUILD/bin/connector" -c "$conf" sync > /dev/null 2>&1; done
+check "three more syncs send it no more" [ "$(feedmsgs)" = $((before + 1)) ]
 
 echo "== a malformed refund event is a failure of its own; the others go through"
 python3 - "$order_full" <<'PY' | curl -sf -X POST "$SANDBOX_URL/_sandbox/amazon/financial-events" -d @- > /dev/null

@@ -156,6 +156,17 @@ run_connector fout fcode -c "$conf" failures --json --phase shipments
 check "a refused confirmation is a permanent failure with Amazon's words" python3 -c "
 import json,sys; f=json.loads(sys.argv[1])
 sys.exit(not (len(f)==1 and f[0]['class']=='permanent' and f[0]['http_status']==400 and f[0]['remote']))" "$fout"
+check "failures names its replay command" python3 -c "
+import json,sys; f=json.loads(sys.argv[1]); sys.exit(f[0]['replay']!='connector replay --failed --phase shipments')" "$fout"
+run_connector out code -c "$conf" replay --failed --phase shipments
+echo "$out" | grep -E "^shipment"
+check "replay --failed --phase shipments sends the refused shipment again: accepted, exit 0" [ "$code" = 0 ]
+check "replay says so" contains "$out" "shipment $(python3 -c "import json,sys; print(json.loads(sys.argv[1])[0]['id'])" "$fout") of order $S3: sent again: accepted"
+check "Amazon got exactly one confirmShipment for it" [ "$(shipments $S3)" = 1 ]
+run_connector fout fcode -c "$conf" failures --phase shipments
+check "and its failure is gone" contains "$fout" "no failures"
+run_connector out code -c "$conf" sync
+check "the next sync sends nothing more" [ "$(shipments $S3)" = 1 ]
 
 echo "== a fulfillment NetSuite cannot give us is a failure, not a silent skip"
 S4=114-5550007-0000007

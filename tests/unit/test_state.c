@@ -847,6 +847,12 @@ cursor_fn(struct state_txn *t, void *ud)
 	/* 20 characters + NUL fit exactly in 21 bytes. */
 	assert_int_equal(state_cursor_get(t, "orders", buf, 21), 1);
 	assert_string_equal(buf, "2026-11-20T08:00:00Z");
+	/* a deleted cursor is absent; deleting an absent one is fine */
+	assert_int_equal(state_cursor_put(t, "rewind/F/1", "v2;x"), 0);
+	assert_int_equal(state_cursor_del(t, "rewind/F/1"), 0);
+	assert_int_equal(state_cursor_get(t, "rewind/F/1", buf, sizeof(buf)), 0);
+	assert_int_equal(state_cursor_del(t, "rewind/F/1"), 0);
+	assert_int_equal(state_cursor_get(t, "orders", buf, sizeof(buf)), 1);
 	return 0;
 }
 
