@@ -190,6 +190,25 @@ hash_is_zero(const unsigned char *h)
 	return 1;
 }
 
+/* Does `r` differ from what was booked (hash `booked`) only in being a
+ * return now? */
+static int
+return_learned_later(struct refund *r, const unsigned char *booked)
+{
+	unsigned char h[MODEL_HASH_LEN];
+	enum refund_kind kind = r->kind;
+	char *reason = r->reason;
+
+	if (kind != REFUND_KIND_RETURN)
+		return 0;
+	r->kind = REFUND_KIND_REFUND;
+	r->reason = NULL;
+	refund_hash(r, h);
+	r->kind = kind;
+	r->reason = reason;
+	return memcmp(h, booked, sizeof(h)) == 0;
+}
+
 static int
 rplan_fn(struct state_txn *t, void *ud)
 {
@@ -224,6 +243,21 @@ rplan_fn(struct state_txn *t, void *ud)
 		refund_hash(r, w->hash);
 		if (w->had_binding && w->prev.status == BINDING_SYNCED &&
 		    memcmp(w->prev.hash, w->hash, sizeof(w->hash)) == 0) {
+			w->action = RACT_UNCHANGED;
+			continue;
+		}
+		if (w->had_binding && w->prev.status == BINDING_SYNCED &&
+		    !hash_is_zero(w->prev.hash) && return_learned_later(r, w->prev.hash)) {
+			/* Booked as a refund; the marketplace's returns report
+			 * named it a return only afterwards (goods often reach
+			 * the warehouse after the money went back). Nothing is
+			 * edited in place and it is no failure: it is said. */
+			log_event(LOG_WARN, "refund.return_after_booking", "phase", "refunds",
+			          "order_id", r->order_id, "refund_id", r->id,
+			          "erp_type", w->prev.erp_type, "erp_id", w->prev.erp_id,
+			          "why", "the marketplace reported the goods returned after the refund "
+			          "was booked; receive them in the ERP by hand if your process needs it",
+			          NULL);
 			w->action = RACT_UNCHANGED;
 			continue;
 		}

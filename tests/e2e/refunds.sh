@@ -358,4 +358,47 @@ run_connector out code -c "$conf" sync
 check "the next run books it as a return authorization" [ "$(nsrecords returnAuthorization | jq_py "print(sum(1 for x in d if x['externalId'].startswith('AMZ-RFD-$ret_wait-')))")" = 1 ]
 run_connector out code -c "$conf" sync
 check "and a further run writes nothing more" [ "$(nsrecords returnAuthorization | jq_py "print(len(d))")" = 2 ]
+
+echo "== goods reported returned only after their refund was booked: said, not a failure"
+ret_late=999-0000777-0000005
+curl -sf "$SANDBOX_URL/_sandbox/amazon/orders/$order_part" | python3 -c '
+import json,sys; o=json.load(sys.stdin); o.pop("lastUpdatedTime",None); o["orderId"]=sys.argv[1]
+print(json.dumps({"orders":[o]}))' "$ret_late" |
+  curl -sf -X POST "$SANDBOX_URL/_sandbox/amazon/orders" -d @- > /dev/null
+sleep 3
+"$BUILD/bin/connector" -c "$conf" sync > /dev/null 2>&1
+# the refund alone first (no returns report row yet)
+python3 - "$ret_late" <<'PY'
+import json, os, sys, urllib.request
+oid = sys.argv[1]
+base = os.environ["SANDBOX_URL"] + "/_sandbox/amazon/"
+it = json.load(urllib.request.urlopen(base + "orders/" + oid))["orderItems"][0]
+price = it["product"]["price"]["unitPrice"]
+ev = {"AmazonOrderId": oid, "MarketplaceName": "Amazon.co.jp",
+      "ShipmentItemAdjustmentList": [{"SellerSKU": it["product"]["sellerSku"],
+          "OrderItemId": it["orderItemId"], "OrderAdjustmentItemId": "77700000000012", "QuantityShipped": 1,
+          "ItemChargeAdjustmentList": [{"ChargeType": "Principal",
+              "ChargeAmount": {"CurrencyCode": price["currencyCode"], "CurrencyAmount": "-" + price["amount"]}}]}]}
+urllib.request.urlopen(urllib.request.Request(base + "financial-events",
+    json.dumps({"events": [{"type": "refund", "event": ev}]}).encode(), method="POST"))
+PY
+sleep 3
+run_connector out code -c "$conf" sync
+check "booked as a credit memo while Amazon knows of no return" [ "$(nsrecords creditMemo | jq_py "print(sum(1 for x in d if x['externalId'].startswith('AMZ-RFD-$ret_late-')))")" = 1 ]
+python3 - "$ret_late" <<'PY'
+import json, os, sys, urllib.request
+oid = sys.argv[1]
+base = os.environ["SANDBOX_URL"] + "/_sandbox/amazon/"
+o = json.load(urllib.request.urlopen(base + "orders/" + oid))
+ret = {"returns": [{"order_id": oid, "sku": o["orderItems"][0]["product"]["sellerSku"], "quantity": 1,
+                    "reason": "DEFECTIVE", "disposition": "CUSTOMER_DAMAGED", "type": "fba"}]}
+urllib.request.urlopen(urllib.request.Request(base + "returns", json.dumps(ret).encode(), method="POST"))
+PY
+sleep 3   # the report ends two (time-scaled) minutes before now
+run_connector out code -c "$conf" --log-format json sync
+check "the next run re-reads it as a return and says so (refund.return_after_booking)" contains "$out" '"event":"refund.return_after_booking"'
+run_connector fout fcode -c "$conf" failures --json
+check "without a failure for it" python3 -c "
+import json,sys; sys.exit(any(sys.argv[2] in x['id'] for x in json.loads(sys.argv[1])))" "$fout" "$ret_late"
+check "and without a second document for it" [ "$(for t in returnAuthorization creditMemo customerRefund cashRefund; do nsrecords $t; done | python3 -c 'import sys; print(sys.stdin.read().count("AMZ-RFD-'"$ret_late"'-"))')" = 1 ]
 finish
