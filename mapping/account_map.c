@@ -4,19 +4,17 @@
  *
  * As in refund_rules.c: inih (as Debian builds it) passes no line numbers
  * to the handler, strips only `;` inline comments and never reports a
- * section without keys, so the text is fed through ini_parse_stream with a
- * reader that counts lines, cuts `#` and `;` inline comments (after a
- * blank) and notes section headers itself; when it reads a header it first
- * checks the section that ends there, so errors come in file order. An
- * indented line after a key (inih's continuation line) is an error here:
- * no key of this file spans lines. The text of one `rule` is parsed in
- * account_map_rules.c.
+ * section without keys, so the text goes through mapping_ini_read()
+ * (ini_reader.h), which counts lines, cuts `#` and `;` inline comments
+ * (after a blank) and reports section headers itself; when it reads a
+ * header this file first checks the section that ends there, so errors come
+ * in file order. An indented line after a key (inih's continuation line) is
+ * an error here: no key of this file spans lines. The text of one `rule` is
+ * parsed in account_map_rules.c.
  */
 #include "mapping/account_map_int.h"
+#include "mapping/ini_reader.h"
 
-#include <ini.h>
-
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,15 +28,10 @@ enum am_sec { AM_SEC_NONE = 0, AM_SEC_CATEGORY, AM_SEC_BANK, AM_SEC_SUSPENSE, AM
 
 struct am_parse {
 	struct account_map *m;
-	const char *text;
-	size_t off;
 	int lineno;
-	int line_cont;          /* the current line is indented after a key */
-	int have_prev;          /* a key was read since the last header */
 	enum am_sec sec;
 	enum account_category cat;   /* of AM_SEC_CATEGORY */
 	int sec_lines;          /* lines other than blanks and comments in it */
-	int at_eof;
 	int failed;             /* the first error is in err; nothing more is read */
 	int fail_line;
 	int code;
@@ -126,9 +119,11 @@ section_account(struct am_parse *p)
 
 /* ---- sections ----------------------------------------------------------- */
 
+/* The section being read ends (also the reader's end callback). */
 static void
-section_end(struct am_parse *p)
+section_end(void *ctx)
 {
+	struct am_parse *p = ctx;
 	struct am_account *a = section_account(p);
 	char label[64];
 
@@ -154,10 +149,12 @@ section_open(struct am_parse *p, struct am_account *a, const char *label, enum a
 	p->sec = sec;
 }
 
-/* A header `[NAME]` (NAME trimmed) on the current line. */
+/* A header `[NAME]` (NAME trimmed) on the current line (the reader's
+ * section callback). */
 static void
-section_begin(struct am_parse *p, const char *name)
+section_begin(void *ctx, const char *name)
 {
+	struct am_parse *p = ctx;
 	struct account_map *m = p->m;
 	enum account_category c;
 	char label[AM_NAME_MAX + 16];
@@ -270,115 +267,31 @@ rule_key(struct am_parse *p, const char *name, const char *value)
 	m->rules[m->nrules++] = r;
 }
 
-/* ---- reader and handler ------------------------------------------------- */
+/* ---- reader callbacks (ini_reader.h) ----------------------------------- */
 
-/* Look at the line inih is about to parse: note a header (as inih would
- * see it) and cut inline comments. */
 static void
-line_prepare(struct am_parse *p, char *line)
+cb_fail(void *ctx, int line, const char *msg)
 {
-	char *s = line, *t, *q, *end;
-	char name[AM_NAME_MAX];
-	size_t len;
-	int was_space = 0;
+	fail(ctx, line, "%s", msg);
+}
 
-	if (p->lineno == 1 && (unsigned char)s[0] == 0xEF &&
-	    (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
-		s += 3;
-	t = s;
-	while (*t == ' ' || *t == '\t')
-		t++;
-	p->line_cont = 0;
-	if (is_blank(*t) || *t == '\0' || *t == '#' || *t == ';')
-		return;
-	p->line_cont = t > s && p->have_prev;
-	if (!p->line_cont && *t == '[') {
-		/* inih: the header ends at `]`, and a `;` after a blank before it
-		 * is a comment, which leaves the header unterminated (an error). */
-		for (end = t + 1; *end != '\0' && *end != ']'; end++) {
-			if (was_space && *end == ';')
-				break;
-			was_space = is_blank(*end);
-		}
-		if (*end != ']')
-			return;
-		for (q = end + 1; *q != '\0'; q++)
-			if ((*q == '#' || *q == ';') && is_blank(q[-1])) {
-				*q = '\0';
-				break;
-			}
-		t++;
-		while (t < end && is_blank(*t))
-			t++;
-		len = (size_t)(end - t);
-		while (len > 0 && is_blank(t[len - 1]))
-			len--;
-		if (len >= sizeof(name))
-			len = sizeof(name) - 1;
-		memcpy(name, t, len);
-		name[len] = '\0';
-		p->have_prev = 0;
-		section_begin(p, name);
-		return;
-	}
+static void
+cb_content(void *ctx)
+{
+	struct am_parse *p = ctx;
+
 	p->sec_lines++;
-	for (q = t + 1; *q != '\0'; q++)
-		if ((*q == '#' || *q == ';') && is_blank(q[-1])) {
-			*q = '\0';
-			break;
-		}
 }
 
-static char *
-reader(char *str, int num, void *stream)
+static void
+cb_key(void *ctx, const char *name, const char *value, int cont)
 {
-	struct am_parse *p = stream;
-	size_t i = 0, cap;
+	struct am_parse *p = ctx;
 
-	if (p->failed || num < 2)
-		return NULL;
-	if (p->text[p->off] == '\0') {
-		if (!p->at_eof) {
-			p->at_eof = 1;
-			section_end(p);
-		}
-		return NULL;
-	}
-	cap = (size_t)num - 1;
-	while (p->text[p->off] != '\0' && i < cap) {
-		char ch = p->text[p->off++];
-
-		str[i++] = ch;
-		if (ch == '\n')
-			break;
-	}
-	str[i] = '\0';
-	p->lineno++;
-	p->m->last_line = p->lineno;
-	if (i == cap && str[i - 1] != '\n') {
-		if (p->text[p->off] == '\n')
-			p->off++;          /* the line fits; only its newline did not */
-		else if (p->text[p->off] != '\0') {
-			fail(p, p->lineno, "line too long (at most %d characters)", num - 1);
-			return NULL;
-		}
-	}
-	line_prepare(p, str);
-	return p->failed ? NULL : str;
-}
-
-static int
-handler(void *user, const char *section, const char *name, const char *value)
-{
-	struct am_parse *p = user;
-
-	(void)section;
-	if (p->failed)
-		return 0;
-	if (p->line_cont) {
+	if (cont) {
 		fail(p, p->lineno, "indented line: every key starts at the beginning of its "
 		     "line (an indented line would continue the key above)");
-		return 0;
+		return;
 	}
 	switch (p->sec) {
 	case AM_SEC_CATEGORY:
@@ -394,9 +307,15 @@ handler(void *user, const char *section, const char *name, const char *value)
 		     name);
 		break;
 	}
-	p->have_prev = 1;
-	return !p->failed;
 }
+
+static const struct mapping_ini_ops am_ini_ops = {
+	.fail = cb_fail,
+	.section = section_begin,
+	.content = cb_content,
+	.key = cb_key,
+	.end = section_end,
+};
 
 /* ---- load --------------------------------------------------------------- */
 
@@ -428,6 +347,7 @@ mapping_account_map_load_string(struct account_map **out, const char *text,
 {
 	struct account_map *m = NULL;
 	struct am_parse p;
+	struct mapping_ini_reader rd;
 	int rc;
 
 	*out = NULL;
@@ -441,13 +361,21 @@ mapping_account_map_load_string(struct account_map **out, const char *text,
 	}
 	memset(&p, 0, sizeof(p));
 	p.m = m;
-	p.text = text;
 	p.err = err;
-	rc = ini_parse_stream(reader, &p, handler, &p);
-	if (rc > 0 && (!p.failed || rc < p.fail_line)) {
+	memset(&rd, 0, sizeof(rd));
+	rd.ops = &am_ini_ops;
+	rd.ctx = &p;
+	rd.text = text;
+	rd.lineno_out = &p.lineno;
+	rd.last_line_out = &m->last_line;
+	rd.failed = &p.failed;
+	rd.fail_line = &p.fail_line;
+	rd.name_max = AM_NAME_MAX;
+	rc = mapping_ini_read(&rd);
+	if (rc > 0) {
 		p.failed = 0;
-		fail(&p, rc, "syntax error (expected [section], key = value, or a # comment)");
-	} else if (rc < 0 && !p.failed) {
+		fail(&p, rc, "%s", MAPPING_INI_SYNTAX_ERROR);
+	} else if (rc < 0) {
 		p.code = sc_error_set(err, SC_ENOMEM, "%s: out of memory", path);
 		p.failed = 1;
 	} else if (!p.failed) {
@@ -464,37 +392,14 @@ mapping_account_map_load_string(struct account_map **out, const char *text,
 int
 mapping_account_map_load(struct account_map **out, const char *path, struct sc_error *err)
 {
-	FILE *f = NULL;
 	char *text = NULL;
-	size_t len;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
-	if ((f = fopen(path, "rb")) == NULL)
-		return sc_error_set(err, SC_ENOTFOUND, "%s: cannot open: %s", path,
-		                    strerror(errno));
-	if ((text = malloc(AM_FILE_MAX + 1)) == NULL) {
-		rc = sc_error_set(err, SC_ENOMEM, "%s: out of memory", path);
-		goto done;
-	}
-	len = fread(text, 1, AM_FILE_MAX + 1, f);
-	if (ferror(f)) {
-		rc = sc_error_set(err, SC_EINVALID, "%s: cannot read: %s", path, strerror(errno));
-		goto done;
-	}
-	if (len > AM_FILE_MAX) {
-		rc = sc_error_set(err, SC_EINVALID, "%s: larger than %d bytes", path, AM_FILE_MAX);
-		goto done;
-	}
-	if (memchr(text, '\0', len) != NULL) {
-		rc = sc_error_set(err, SC_EINVALID, "%s: holds a NUL byte (not a text file)", path);
-		goto done;
-	}
-	text[len] = '\0';
+	if ((rc = mapping_ini_file_read(&text, path, AM_FILE_MAX, err)) < 0)
+		return rc;
 	rc = mapping_account_map_load_string(out, text, path, err);
-done:
 	free(text);
-	fclose(f);
 	return rc;
 }
 

@@ -3,19 +3,17 @@
  *
  * inih (as Debian builds it) passes no line numbers to the handler, strips
  * only `;` inline comments, and never tells the handler about a section
- * that has no keys. So the text is fed through ini_parse_stream with a
- * reader that counts lines, strips `#` and `;` inline comments (after a
- * blank), and notes section headers itself: when it reads a header it
- * first checks the section that ends there, so errors come in file order.
- * It mirrors inih's rule for continuation lines (an indented line after a
- * key continues that key), which lets a long list go on over several lines.
- * What each key may say is checked in refund_rules_keys.c.
+ * that has no keys. So the text goes through mapping_ini_read()
+ * (ini_reader.h), which counts lines, strips `#` and `;` inline comments
+ * (after a blank), and reports section headers itself: when it reads a
+ * header this file first checks the section that ends there, so errors come
+ * in file order. It mirrors inih's rule for continuation lines (an indented
+ * line after a key continues that key), which lets a long list go on over
+ * several lines. What each key may say is checked in refund_rules_keys.c.
  */
 #include "mapping/refund_rules_int.h"
+#include "mapping/ini_reader.h"
 
-#include <ini.h>
-
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +38,12 @@ fail(struct rr_parse *p, int line, const char *fmt, ...)
 
 /* ---- sections ----------------------------------------------------------- */
 
+/* The section being read ends (also the reader's end callback). */
 static void
-section_end(struct rr_parse *p)
+section_end(void *ctx)
 {
+	struct rr_parse *p = ctx;
+
 	if (p->sec == RR_SEC_RULE)
 		mapping__rr_rule_end(p);
 	else if (p->sec == RR_SEC_DEFAULT)
@@ -106,10 +107,12 @@ rule_begin(struct rr_parse *p, const char *name)
 	p->sec = RR_SEC_RULE;
 }
 
-/* A header `[NAME]` (NAME trimmed) on the current line. */
+/* A header `[NAME]` (NAME trimmed) on the current line (the reader's
+ * section callback). */
 static void
-section_begin(struct rr_parse *p, const char *name)
+section_begin(void *ctx, const char *name)
 {
+	struct rr_parse *p = ctx;
 	struct refund_rules *r = p->r;
 
 	section_end(p);
@@ -143,110 +146,20 @@ section_begin(struct rr_parse *p, const char *name)
 	}
 }
 
-/* ---- reader and handler ------------------------------------------------- */
+/* ---- reader callbacks (ini_reader.h) ----------------------------------- */
 
-/* Look at the line inih is about to parse: note a header (as inih would
- * see it) and cut inline comments. */
 static void
-line_prepare(struct rr_parse *p, char *line)
+cb_fail(void *ctx, int line, const char *msg)
 {
-	char *s = line, *t, *q, *end;
-	char name[RR_NAME_MAX];
-	size_t len;
-	int was_space = 0;
-
-	if (p->lineno == 1 && (unsigned char)s[0] == 0xEF &&
-	    (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
-		s += 3;
-	t = s;
-	while (*t == ' ' || *t == '\t')
-		t++;
-	p->line_cont = 0;
-	if (mapping__rr_is_blank(*t) || *t == '\0' || *t == '#' || *t == ';')
-		return;
-	p->line_cont = t > s && p->have_prev;
-	if (!p->line_cont && *t == '[') {
-		/* inih: the header ends at `]`, and a `;` after a blank before it
-		 * is a comment, which leaves the header unterminated (an error). */
-		for (end = t + 1; *end != '\0' && *end != ']'; end++) {
-			if (was_space && *end == ';')
-				break;
-			was_space = mapping__rr_is_blank(*end);
-		}
-		if (*end != ']')
-			return;
-		for (q = end + 1; *q != '\0'; q++)
-			if ((*q == '#' || *q == ';') && mapping__rr_is_blank(q[-1])) {
-				*q = '\0';
-				break;
-			}
-		t++;
-		while (t < end && mapping__rr_is_blank(*t))
-			t++;
-		len = (size_t)(end - t);
-		while (len > 0 && mapping__rr_is_blank(t[len - 1]))
-			len--;
-		if (len >= sizeof(name))
-			len = sizeof(name) - 1;
-		memcpy(name, t, len);
-		name[len] = '\0';
-		p->have_prev = 0;
-		section_begin(p, name);
-		return;
-	}
-	for (q = t + 1; *q != '\0'; q++)
-		if ((*q == '#' || *q == ';') && mapping__rr_is_blank(q[-1])) {
-			*q = '\0';
-			break;
-		}
+	fail(ctx, line, "%s", msg);
 }
 
-static char *
-reader(char *str, int num, void *stream)
+static void
+cb_key(void *ctx, const char *name, const char *value, int cont)
 {
-	struct rr_parse *p = stream;
-	size_t i = 0, cap;
+	struct rr_parse *p = ctx;
 
-	if (p->failed || num < 2)
-		return NULL;
-	if (p->text[p->off] == '\0') {
-		if (!p->at_eof) {
-			p->at_eof = 1;
-			section_end(p);
-		}
-		return NULL;
-	}
-	cap = (size_t)num - 1;
-	while (p->text[p->off] != '\0' && i < cap) {
-		char ch = p->text[p->off++];
-
-		str[i++] = ch;
-		if (ch == '\n')
-			break;
-	}
-	str[i] = '\0';
-	p->lineno++;
-	p->r->last_line = p->lineno;
-	if (i == cap && str[i - 1] != '\n') {
-		if (p->text[p->off] == '\n')
-			p->off++;          /* the line fits; only its newline did not */
-		else if (p->text[p->off] != '\0') {
-			fail(p, p->lineno, "line too long (at most %d characters)", num - 1);
-			return NULL;
-		}
-	}
-	line_prepare(p, str);
-	return p->failed ? NULL : str;
-}
-
-static int
-handler(void *user, const char *section, const char *name, const char *value)
-{
-	struct rr_parse *p = user;
-
-	(void)section;
-	if (p->failed)
-		return 0;
+	p->line_cont = cont;
 	switch (p->sec) {
 	case RR_SEC_RULE:
 		mapping__rr_rule_key(p, name, value);
@@ -265,9 +178,15 @@ handler(void *user, const char *section, const char *name, const char *value)
 	}
 	if (!p->line_cont)
 		snprintf(p->prev_key, sizeof(p->prev_key), "%s", name);
-	p->have_prev = 1;
-	return !p->failed;
 }
+
+static const struct mapping_ini_ops rr_ini_ops = {
+	.fail = cb_fail,
+	.section = section_begin,
+	.content = NULL,
+	.key = cb_key,
+	.end = section_end,
+};
 
 /* ---- load --------------------------------------------------------------- */
 
@@ -316,6 +235,7 @@ mapping_refund_rules_load_string(struct refund_rules **out, const char *text,
 {
 	struct refund_rules *r = NULL;
 	struct rr_parse p;
+	struct mapping_ini_reader rd;
 	int rc;
 
 	*out = NULL;
@@ -328,13 +248,21 @@ mapping_refund_rules_load_string(struct refund_rules **out, const char *text,
 	memset(&p, 0, sizeof(p));
 	p.r = r;
 	p.v = v;
-	p.text = text;
 	p.err = err;
-	rc = ini_parse_stream(reader, &p, handler, &p);
-	if (rc > 0 && (!p.failed || rc < p.fail_line)) {
+	memset(&rd, 0, sizeof(rd));
+	rd.ops = &rr_ini_ops;
+	rd.ctx = &p;
+	rd.text = text;
+	rd.lineno_out = &p.lineno;
+	rd.last_line_out = &r->last_line;
+	rd.failed = &p.failed;
+	rd.fail_line = &p.fail_line;
+	rd.name_max = RR_NAME_MAX;
+	rc = mapping_ini_read(&rd);
+	if (rc > 0) {
 		p.failed = 0;
-		fail(&p, rc, "syntax error (expected [section], key = value, or a # comment)");
-	} else if (rc < 0 && !p.failed) {
+		fail(&p, rc, "%s", MAPPING_INI_SYNTAX_ERROR);
+	} else if (rc < 0) {
 		p.code = sc_error_set(err, SC_ENOMEM, "%s: out of memory", path);
 		p.failed = 1;
 	} else if (!p.failed && r->default_line == 0) {
@@ -357,37 +285,14 @@ int
 mapping_refund_rules_load(struct refund_rules **out, const char *path,
                           const struct mapping_vocab *v, struct sc_error *err)
 {
-	FILE *f = NULL;
 	char *text = NULL;
-	size_t len;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
-	if ((f = fopen(path, "rb")) == NULL)
-		return sc_error_set(err, SC_ENOTFOUND, "%s: cannot open: %s", path,
-		                    strerror(errno));
-	if ((text = malloc(RR_FILE_MAX + 1)) == NULL) {
-		rc = sc_error_set(err, SC_ENOMEM, "%s: out of memory", path);
-		goto done;
-	}
-	len = fread(text, 1, RR_FILE_MAX + 1, f);
-	if (ferror(f)) {
-		rc = sc_error_set(err, SC_EINVALID, "%s: cannot read: %s", path, strerror(errno));
-		goto done;
-	}
-	if (len > RR_FILE_MAX) {
-		rc = sc_error_set(err, SC_EINVALID, "%s: larger than %d bytes", path, RR_FILE_MAX);
-		goto done;
-	}
-	if (memchr(text, '\0', len) != NULL) {
-		rc = sc_error_set(err, SC_EINVALID, "%s: holds a NUL byte (not a text file)", path);
-		goto done;
-	}
-	text[len] = '\0';
+	if ((rc = mapping_ini_file_read(&text, path, RR_FILE_MAX, err)) < 0)
+		return rc;
 	rc = mapping_refund_rules_load_string(out, text, path, v, err);
-done:
 	free(text);
-	fclose(f);
 	return rc;
 }
 

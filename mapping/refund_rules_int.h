@@ -71,14 +71,10 @@ enum rr_sec { RR_SEC_NONE = 0, RR_SEC_RULE, RR_SEC_DEFAULT, RR_SEC_BACK };
 struct rr_parse {
 	struct refund_rules *r;             /* being filled; rules[nrules-1] is current */
 	const struct mapping_vocab *v;
-	const char *text;
-	size_t off;
 	int lineno;
 	int line_cont;          /* the current line continues the previous key */
-	int have_prev;          /* a key was read since the last header (inih's prev_name) */
 	char prev_key[64];
 	enum rr_sec sec;
-	int at_eof;
 	int failed;             /* the first error is in err; nothing more is read */
 	int fail_line;
 	int code;
