@@ -18,14 +18,6 @@
 #include <string.h>
 
 static const char *
-class_of(const struct failure *f, long retry_limit)
-{
-	if (f->fclass != FAILURE_TRANSIENT)
-		return "permanent";
-	return (long)f->attempts >= retry_limit ? "stuck" : "transient";
-}
-
-static const char *
 kind_name(char kind)
 {
 	switch (kind) {
@@ -76,7 +68,7 @@ json_object *
 cli_failure_json(const struct failure *f, long retry_limit)
 {
 	json_object *o = json_object_new_object();
-	const char *cls = class_of(f, retry_limit);
+	const char *cls = engine_failure_class(retry_limit, f);
 	char t1[21], t2[21], t3[21], replay[200];
 
 	cli_iso(t1, f->first);
@@ -100,8 +92,14 @@ cli_failure_json(const struct failure *f, long retry_limit)
 	return o;
 }
 
+/* A failure and its class (engine_failure_class), for grouping. */
+struct fail_entry {
+	struct failure f;
+	const char *cls;
+};
+
 struct fail_list {
-	struct failure *v;
+	struct fail_entry *v;
 	size_t n, alloc;
 	const char *phase, *cls;
 	long retry_limit;
@@ -111,20 +109,22 @@ static int
 collect_failure(const struct failure *f, void *ud)
 {
 	struct fail_list *l = ud;
+	const char *cls = engine_failure_class(l->retry_limit, f);
 
 	if (l->phase != NULL && strcmp(f->phase, l->phase) != 0)
 		return 0;
-	if (l->cls != NULL && strcmp(class_of(f, l->retry_limit), l->cls) != 0)
+	if (l->cls != NULL && strcmp(cls, l->cls) != 0)
 		return 0;
 	if (l->n == l->alloc) {
 		size_t na = l->alloc ? l->alloc * 2 : 16;
-		struct failure *nv = realloc(l->v, na * sizeof(*nv));
+		struct fail_entry *nv = realloc(l->v, na * sizeof(*nv));
 		if (nv == NULL)
 			return SC_ENOMEM;
 		l->v = nv;
 		l->alloc = na;
 	}
-	l->v[l->n++] = *f;
+	l->v[l->n].f = *f;
+	l->v[l->n++].cls = cls;
 	return 0;
 }
 
@@ -134,13 +134,9 @@ failures_fn(struct state_txn *t, void *ud)
 	return state_failure_each(t, 0, collect_failure, ud);
 }
 
-static long sort_retry_limit;
-
 static int
-class_rank(const struct failure *f)
+class_rank(const char *c)
 {
-	const char *c = class_of(f, sort_retry_limit);
-
 	return strcmp(c, "permanent") == 0 ? 0 : strcmp(c, "stuck") == 0 ? 1 : 2;
 }
 
@@ -149,12 +145,13 @@ class_rank(const struct failure *f)
 static int
 group_order(const void *a, const void *b)
 {
-	const struct failure *x = a, *y = b;
+	const struct fail_entry *ex = a, *ey = b;
+	const struct failure *x = &ex->f, *y = &ey->f;
 	int c;
 
 	if ((c = strcmp(x->phase, y->phase)) != 0)
 		return c;
-	if ((c = class_rank(x) - class_rank(y)) != 0)
+	if ((c = class_rank(ex->cls) - class_rank(ey->cls)) != 0)
 		return c;
 	if (x->last != y->last)
 		return x->last < y->last ? 1 : -1;
@@ -213,14 +210,13 @@ cmd_failures(const struct cli *a, const struct conf *c, struct sc_error *err)
 		free(l.v);
 		return 1;
 	}
-	sort_retry_limit = l.retry_limit;
 	if (l.n > 1)
 		qsort(l.v, l.n, sizeof(*l.v), group_order);
 	if (a->json) {
 		json_object *arr = json_object_new_array();
 
 		for (i = 0; i < l.n; i++)
-			json_object_array_add(arr, cli_failure_json(&l.v[i], l.retry_limit));
+			json_object_array_add(arr, cli_failure_json(&l.v[i].f, l.retry_limit));
 		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
 		                                               JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
@@ -232,16 +228,16 @@ cmd_failures(const struct cli *a, const struct conf *c, struct sc_error *err)
 			printf("no failures\n");
 	} else {
 		for (i = 0; i < l.n; i++) {
-			const struct failure *f = &l.v[i];
-			const char *cls = class_of(f, l.retry_limit);
+			const struct failure *f = &l.v[i].f;
+			const char *cls = l.v[i].cls;
 			char t[21], replay[200];
 
-			if (i == 0 || strcmp(f->phase, l.v[i - 1].phase) != 0 ||
-			    strcmp(cls, class_of(&l.v[i - 1], l.retry_limit)) != 0) {
+			if (i == 0 || strcmp(f->phase, l.v[i - 1].f.phase) != 0 ||
+			    strcmp(cls, l.v[i - 1].cls) != 0) {
 				size_t k, cnt = 0;
 
-				for (k = i; k < l.n && strcmp(l.v[k].phase, f->phase) == 0 &&
-				            strcmp(class_of(&l.v[k], l.retry_limit), cls) == 0; k++)
+				for (k = i; k < l.n && strcmp(l.v[k].f.phase, f->phase) == 0 &&
+				            strcmp(l.v[k].cls, cls) == 0; k++)
 					cnt++;
 				printf("%s%s, %s (%zu):\n", i ? "\n" : "", f->phase, cls, cnt);
 			}

@@ -28,7 +28,7 @@ static int
 count_failure(const struct failure *f, void *ud)
 {
 	struct fail_counts *fc = ud;
-	const char *cls = engine_failure_class(fc->e, f);
+	const char *cls = engine_failure_class(fc->e->retry_limit, f);
 
 	if (strcmp(cls, "stuck") == 0)
 		fc->stuck++;

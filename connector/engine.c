@@ -612,11 +612,11 @@ engine_summary_print(const struct engine *e, const struct sync_summary *sum)
 /* ---- failure classes ---------------------------------------------------- */
 
 const char *
-engine_failure_class(const struct engine *e, const struct failure *f)
+engine_failure_class(long retry_limit, const struct failure *f)
 {
 	if (f->fclass != FAILURE_TRANSIENT)
 		return "permanent";
-	return (long)f->attempts >= e->retry_limit ? "stuck" : "transient";
+	return (long)f->attempts >= retry_limit ? "stuck" : "transient";
 }
 
 int

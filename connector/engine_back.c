@@ -410,7 +410,7 @@ static int
 back_match_lines(struct engine *e, struct refund *r, struct sc_error *err)
 {
 	struct order *o = NULL;
-	size_t i, j;
+	size_t i;
 	int rc;
 
 	for (i = 0; i < r->nlines && r->lines[i].line_id != NULL &&
@@ -420,23 +420,17 @@ back_match_lines(struct engine *e, struct refund *r, struct sc_error *err)
 		return 0;   /* every line knows its item already */
 	if ((rc = e->mkt->order_get(e->mkt_self, r->order_id, &o, err)) < 0)
 		return rc;
-	for (i = 0; i < o->nlines; i++)
-		if ((rc = engine_map_sku(e, o->lines[i].sku, &o->lines[i].erp_sku)) < 0) {
-			order_free(o);
-			return sc_error_set(err, rc, "out of memory");
-		}
+	if ((rc = engine_order_map_skus(e, o)) < 0) {
+		order_free(o);
+		return sc_error_set(err, rc, "out of memory");
+	}
 	for (i = 0; i < r->nlines; i++) {
 		struct refund_line *l = &r->lines[i];
-		const struct order_line *hit = NULL;
+		const struct order_line *hit;
 
 		if (l->line_id != NULL && l->line_id[0] != '\0')
 			continue;
-		for (j = 0; j < o->nlines && hit == NULL; j++) {
-			const char *osku = o->lines[j].erp_sku ? o->lines[j].erp_sku : o->lines[j].sku;
-
-			if (l->sku != NULL && osku != NULL && strcmp(l->sku, osku) == 0)
-				hit = &o->lines[j];
-		}
+		hit = engine_order_line_by_sku(o, l->sku);
 		if (hit == NULL && l->sku == NULL && o->nlines > 0)
 			hit = &o->lines[0];   /* an amount-only line: the order's first item */
 		if (hit == NULL) {

@@ -38,8 +38,9 @@ struct engine {
 	char scratch_dir[256];          /* dry run: a temporary state / downloads, removed at close */
 };
 
-/* "transient", "permanent" or "stuck" (transient, out of retries). */
-const char *engine_failure_class(const struct engine *e, const struct failure *f);
+/* "transient", "permanent" or "stuck" (transient, retry_limit attempts
+ * used: [connector] retry_limit). Static text. */
+const char *engine_failure_class(long retry_limit, const struct failure *f);
 /* A failure later runs retry by themselves now: transient, due, not stuck;
  * or permanent and the conf changed since it failed. */
 int engine_failure_due(const struct engine *e, const struct failure *f, int64_t now);
@@ -62,6 +63,12 @@ int engine_stopping(const struct engine *e);
 int64_t engine_retry_delay(const struct engine *e, uint32_t attempts);
 /* *erp_sku = the SKU map's item for sku (NULL when unmapped; old value freed). */
 int engine_map_sku(const struct engine *e, const char *sku, char **erp_sku);
+/* Every line's erp_sku from the SKU map (engine_map_sku). SC_ENOMEM. */
+int engine_order_map_skus(const struct engine *e, struct order *o);
+/* The first line of `o` whose item in the ERP (erp_sku, else sku) is
+ * `sku`; NULL when none (or sku NULL). Lines of ERP records name items by
+ * the ERP's name: this is how they are matched to the marketplace's. */
+const struct order_line *engine_order_line_by_sku(const struct order *o, const char *sku);
 /* Record one record's failure: class from the code, our message and the
  * remote's words, attempts counted on from `prev` (the failure it had, or
  * NULL), the next retry of a transient one on the scaled clock. */

@@ -103,8 +103,8 @@ engine_failure_put(struct state_txn *t, const struct engine *e, char kind, const
 	return state_failure_put(t, &f);
 }
 
-static int
-apply_sku_map(const struct engine *e, struct order *o)
+int
+engine_order_map_skus(const struct engine *e, struct order *o)
 {
 	size_t i;
 	int rc;
@@ -113,6 +113,20 @@ apply_sku_map(const struct engine *e, struct order *o)
 		if ((rc = engine_map_sku(e, o->lines[i].sku, &o->lines[i].erp_sku)) < 0)
 			return rc;
 	return 0;
+}
+
+const struct order_line *
+engine_order_line_by_sku(const struct order *o, const char *sku)
+{
+	size_t j;
+
+	for (j = 0; sku != NULL && j < o->nlines; j++) {
+		const char *osku = o->lines[j].erp_sku ? o->lines[j].erp_sku : o->lines[j].sku;
+
+		if (osku != NULL && strcmp(sku, osku) == 0)
+			return &o->lines[j];
+	}
+	return NULL;
 }
 
 /* ---- plan --------------------------------------------------------------- */
@@ -147,7 +161,7 @@ plan_fn(struct state_txn *t, void *ud)
 			w->why = "cancelled before it was ever synced";
 			continue;
 		}
-		if ((rc = apply_sku_map(b->e, o)) < 0)
+		if ((rc = engine_order_map_skus(b->e, o)) < 0)
 			return rc;
 		order_hash(o, w->hash);
 		if (w->had_binding && w->prev.status == BINDING_SYNCED &&

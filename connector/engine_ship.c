@@ -125,13 +125,12 @@ ship_lines(struct ship *s, const struct order *o, const char **why, struct sc_er
 		const struct order_line *hit = NULL;
 		int64_t open, want;
 
-		for (j = 0; j < o->nlines && hit == NULL; j++) {
-			const char *osku = o->lines[j].erp_sku ? o->lines[j].erp_sku : o->lines[j].sku;
-
-			if (fl->line_id != NULL && fl->line_id[0] != '\0')
-				hit = strcmp(fl->line_id, o->lines[j].line_id) == 0 ? &o->lines[j] : NULL;
-			else if (fl->sku != NULL && osku != NULL && strcmp(fl->sku, osku) == 0)
-				hit = &o->lines[j];
+		if (fl->line_id != NULL && fl->line_id[0] != '\0') {
+			for (j = 0; j < o->nlines && hit == NULL; j++)
+				if (strcmp(fl->line_id, o->lines[j].line_id) == 0)
+					hit = &o->lines[j];
+		} else {
+			hit = engine_order_line_by_sku(o, fl->sku);
 		}
 		if (hit == NULL)
 			return sc_error_set(err, SC_EINVALID,
@@ -281,14 +280,10 @@ ship_one(struct engine *e, const struct fulfillment *f, struct refund_counts *sc
 	}
 	sc_error_clear(&gerr);
 	rc = e->mkt->order_get(e->mkt_self, f->order_id, &o, &gerr);
-	if (rc == 0) {
-		size_t i;
-
-		for (i = 0; i < o->nlines && rc == 0; i++)
-			rc = engine_map_sku(e, o->lines[i].sku, &o->lines[i].erp_sku);
-		if (rc == 0)
-			rc = ship_lines(&s, o, &why, &gerr);
-	}
+	if (rc == 0 && (rc = engine_order_map_skus(e, o)) < 0)
+		sc_error_set(&gerr, rc, "out of memory");
+	if (rc == 0)
+		rc = ship_lines(&s, o, &why, &gerr);
 	if (rc < 0) {
 		s.push_rc = rc;
 		s.push_err = gerr;
