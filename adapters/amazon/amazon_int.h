@@ -73,7 +73,6 @@ struct amazon {
 	struct ratelimit *rl_report_create; /* createReport */
 	struct ratelimit *rl_report_get;   /* getReport */
 	pthread_mutex_t returns_lock;      /* guards the four fields below */
-	int returns_loaded;                /* 1: `returns` covers the range */
 	int64_t returns_from, returns_to;  /* the reports' dataStart/EndTime */
 	struct amazon_returns *returns;    /* NULL until loaded */
 
@@ -544,6 +543,9 @@ int amazon__settlement_fetch(void *self, const struct settlement_ref *ref, const
 /* The charset parameter of a Content-Type value into out[n]: 1 found (a
  * plain token: letters, digits, - _ . :), 0 none. */
 int amazon__charset_from_content_type(char *out, size_t n, const char *content_type);
+/* iconv's name for a charset as a Content-Type states it: Java's "Cp1252"
+ * is glibc's WINDOWS-1252, "CpNNN" its CPNNN, "UTF8" UTF-8. */
+void amazon__iconv_name(char *out, size_t n, const char *charset);
 
 /* ==== returns: which refunds are returns ==================================
  * Finances says nothing of goods coming back; Amazon's returns reports do.

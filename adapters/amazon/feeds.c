@@ -412,8 +412,18 @@ amazon__gunzip(struct buf *out, const char *data, size_t len, size_t cap,
 			                  "than %zu bytes uncompressed", cap);
 			goto done;
 		}
-		if (zr == Z_STREAM_END)
-			break;
+		if (zr == Z_STREAM_END) {
+			if (zs.avail_in == 0 && len == 0)
+				break;
+			/* another gzip member follows (as settlements.c's sink
+			 * reads them too): its bytes are part of the report */
+			if (inflateReset(&zs) != Z_OK) {
+				rc = sc_error_set(err, SC_EMALFORMED, "amazon: the report is not "
+				                  "valid gzip (member)");
+				goto done;
+			}
+			continue;
+		}
 		if (zr == Z_BUF_ERROR && zs.avail_in == 0 && len == 0) {
 			rc = sc_error_set(err, SC_EMALFORMED, "amazon: the gzip report is "
 			                  "truncated");

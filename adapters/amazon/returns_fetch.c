@@ -200,20 +200,6 @@ done:
 
 /* ---- the document ---------------------------------------------------------- */
 
-/* iconv's name for a charset as Amazon states it (Java's "Cp1252"). */
-static void
-iconv_name(char *out, size_t n, const char *charset)
-{
-	if (strcasecmp(charset, "Cp1252") == 0)
-		snprintf(out, n, "WINDOWS-1252");
-	else if (strncasecmp(charset, "Cp", 2) == 0 && charset[2] >= '0' && charset[2] <= '9')
-		snprintf(out, n, "CP%s", charset + 2);
-	else if (strcasecmp(charset, "UTF8") == 0)
-		snprintf(out, n, "UTF-8");
-	else
-		snprintf(out, n, "%s", charset);
-}
-
 /* in[0..len) in `charset` -> UTF-8 into out (buf_init'ed here). */
 static int
 to_utf8(struct buf *out, const char *in, size_t len, const char *charset, const char *what,
@@ -225,7 +211,7 @@ to_utf8(struct buf *out, const char *in, size_t len, const char *charset, const 
 	int rc = 0;
 
 	buf_init(out, AMAZON_RETURNS_MAX_BYTES);
-	iconv_name(name, sizeof(name), charset);
+	amazon__iconv_name(name, sizeof(name), charset);
 	if ((cd = iconv_open("UTF-8", name)) == (iconv_t)-1)
 		return sc_error_set(err, SC_ENOTSUP, "amazon %s: the report's charset %s is not "
 		                    "supported", what, charset);
@@ -501,11 +487,11 @@ amazon__returns_apply(struct amazon *self, struct page *p, struct sc_error *err)
 	if (!have)
 		return 0;
 	pthread_mutex_lock(&self->returns_lock);
-	if (!self->returns_loaded || oldest - AMAZON_RETURNS_MARGIN < self->returns_from ||
+	if (self->returns == NULL || oldest - AMAZON_RETURNS_MARGIN < self->returns_from ||
 	    newest > self->returns_to) {
 		now = time_now();
 		from = oldest - AMAZON_RETURNS_MARGIN;
-		if (self->returns_loaded && self->returns_from < from)
+		if (self->returns != NULL && self->returns_from < from)
 			from = self->returns_from;
 		to = now - (int64_t)((double)AMAZON_BEFORE_LAG / self->time_scale);
 		if (to < newest)
@@ -522,14 +508,12 @@ amazon__returns_apply(struct amazon *self, struct page *p, struct sc_error *err)
 			wait_message(err, rc);
 			goto done;
 		}
-		if (self->returns != NULL)
-			amazon__returns_free(self->returns);
+		amazon__returns_free(self->returns);
 		free(self->returns);
 		self->returns = fresh;
 		fresh = NULL;
 		self->returns_from = from;
 		self->returns_to = to;
-		self->returns_loaded = 1;
 	}
 	for (i = 0; i < p->n; i++) {
 		const struct amazon_return *hit = NULL;

@@ -420,10 +420,8 @@ amazon__charset_from_content_type(char *out, size_t n, const char *content_type)
 	return 0;
 }
 
-/* iconv's name for a charset as a Content-Type states it: Java's "Cp1252"
- * is glibc's WINDOWS-1252, "CpNNN" its CPNNN. */
-static void
-iconv_name(char *out, size_t n, const char *charset)
+void
+amazon__iconv_name(char *out, size_t n, const char *charset)
 {
 	if (strcasecmp(charset, "Cp1252") == 0)
 		snprintf(out, n, "WINDOWS-1252");
@@ -711,7 +709,7 @@ amazon__settlement_fetch(void *vself, const struct settlement_ref *ref, const ch
 	if (!declared)
 		snprintf(charset, sizeof(charset), "%s", AMAZON_REPORT_DEFAULT_CHARSET);
 	sink.charset = charset;
-	iconv_name(icname, sizeof(icname), charset);
+	amazon__iconv_name(icname, sizeof(icname), charset);
 	sink.cd = iconv_open("UTF-8", icname);
 	if (sink.cd == (iconv_t)-1) {
 		rc = sc_error_set(err, SC_ENOTSUP, "amazon settlement %s: the report's charset "

@@ -248,7 +248,7 @@ ship_tracking(const struct netsuite_txn *t, char **out)
 	return 0;
 }
 
-int
+static int
 netsuite__ship_change(struct netsuite *ns, const struct netsuite_txn *t, const char *order_id,
                       struct erp_change **out, struct sc_error *err)
 {
@@ -312,7 +312,7 @@ done:
 
 /* ---- a sales order's closed lines ----------------------------------------------------- */
 
-int
+static int
 netsuite__close_change(struct netsuite *ns, const struct netsuite_txn *t, const char *order_id,
                        struct erp_change **out, struct sc_error *err)
 {
@@ -358,7 +358,10 @@ done:
 
 /* ---- the queries ---------------------------------------------------------------------- */
 
-int
+/* SELECT id, type, externalid FROM transaction WHERE id IN (ids...) for the
+ * n internal ids (digits; others skipped), one query: *out the body (caller
+ * puts it), *rows its items. n == 0: no query, *rows NULL. */
+static int
 netsuite__txn_lookup(struct netsuite *ns, const char *const *ids, size_t n, json_object **out,
                      json_object **rows, struct sc_error *err)
 {

@@ -500,21 +500,6 @@ int netsuite__scursor_parse(struct netsuite_scursor *out, const char *cursor, in
                             struct sc_error *err);
 int netsuite__scursor_format(char *out, size_t n, const struct netsuite_scursor *c);
 
-/* SELECT id, type, externalid FROM transaction WHERE id IN (ids...) for the
- * n internal ids (digits; others skipped), one query: *out the body (caller
- * puts it), *rows its items. n == 0: no query, *rows NULL. */
-int netsuite__txn_lookup(struct netsuite *ns, const char *const *ids, size_t n,
-                         struct json_object **out, struct json_object **rows,
-                         struct sc_error *err);
-
-/* A shipped itemFulfillment or a sales order's closed lines as a change
- * (changes_ship.c; exposed for tests): *out NULL when there is nothing to
- * report (not shipped; no closed unshipped quantity). */
-int netsuite__ship_change(struct netsuite *ns, const struct netsuite_txn *t,
-                          const char *order_id, struct erp_change **out, struct sc_error *err);
-int netsuite__close_change(struct netsuite *ns, const struct netsuite_txn *t,
-                           const char *order_id, struct erp_change **out, struct sc_error *err);
-
 /* ---- journal.c: settlements as journal entries ----------------------------- */
 
 /* Check a posting can be written: a settlement id and currency, every line

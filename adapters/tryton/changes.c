@@ -286,8 +286,10 @@ credit_refund(struct tryton *t, json_object *inv, struct refund **out, struct sc
 	tryton__get_id(tryton__member(inv, "id"), &id, "id", NULL);
 	lv = tryton__member(inv, "lines");
 	nl = lv != NULL && json_object_is_type(lv, json_type_array) ? json_object_array_length(lv) : 0;
-	if (nl == 0 || (lids = calloc(nl, sizeof(*lids))) == NULL)
-		goto done;
+	if (nl == 0)
+		goto done;                    /* no lines: nothing to trace, not ours */
+	if ((lids = calloc(nl, sizeof(*lids))) == NULL)
+		goto nomem;
 	for (i = 0; i < nl; i++)
 		tryton__get_id(json_object_array_get_idx(lv, i), &lids[i], "line", NULL);
 	if ((rc = tryton__read(t, "account.invoice.line", lids, nl,
@@ -300,8 +302,10 @@ credit_refund(struct tryton *t, json_object *inv, struct refund **out, struct sc
 	rc = 1;
 	if (order == NULL)
 		goto done;
-	if (tryton__get_id(tryton__member(inv, "currency"), &cid, "currency", err) != 1 ||
-	    (rc = tryton__read(t, "currency.currency", &cid, 1, "[\"code\"]", &cur, err)) < 0 ||
+	if (tryton__get_id(tryton__member(inv, "currency"), &cid, "currency", err) == 1 &&
+	    (rc = tryton__read(t, "currency.currency", &cid, 1, "[\"code\"]", &cur, err)) < 0)
+		goto done;                    /* Tryton's trouble (a timeout, ...): its class */
+	if (cur == NULL ||
 	    (code = tryton__get_str(json_object_array_get_idx(cur, 0), "code")) == NULL ||
 	    (exp = money_exponent(code)) < 0) {
 		rc = sc_error_set(err, SC_EINVALID, "credit note %lld: a currency with no ISO code",

@@ -827,11 +827,45 @@ bad_returns_reports_values_are_refused_at_open(void **state)
 	}
 }
 
+/* A report downloaded as two gzip members (gzip allows it; Amazon's
+ * documents may come so) is read whole, not cut after the first. */
+static void
+a_report_of_two_gzip_members_is_read_whole(void **state)
+{
+	const char *a = "order-id\tsku\n", *b = "111-1\tSKU-1\n";
+	unsigned char *za, *zb, *both;
+	size_t la, lb;
+	struct buf out;
+	struct sc_error err;
+
+	(void)state;
+	za = mock_gzip(a, strlen(a), &la);
+	zb = mock_gzip(b, strlen(b), &lb);
+	assert_non_null(za);
+	assert_non_null(zb);
+	both = malloc(la + lb);
+	assert_non_null(both);
+	memcpy(both, za, la);
+	memcpy(both + la, zb, lb);
+	sc_error_clear(&err);
+	assert_int_equal(amazon__gunzip(&out, (const char *)both, la + lb, 1 << 20, &err), 0);
+	assert_int_equal(out.len, strlen(a) + strlen(b));
+	assert_memory_equal(out.data, "order-id\tsku\n111-1\tSKU-1\n", out.len);
+	buf_free(&out);
+	/* a member cut short is still an error */
+	assert_int_equal(amazon__gunzip(&out, (const char *)both, la + lb - 4, 1 << 20, &err),
+	                 SC_EMALFORMED);
+	free(za);
+	free(zb);
+	free(both);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fba_columns_are_found_by_name_in_any_order),
+		cmocka_unit_test(a_report_of_two_gzip_members_is_read_whole),
 		cmocka_unit_test(merchant_report_reads_its_own_column_names),
 		cmocka_unit_test(broken_reports_name_the_line_and_the_column),
 		cmocka_unit_test(a_refund_is_a_return_when_its_order_and_sku_came_back),
