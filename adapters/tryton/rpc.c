@@ -294,6 +294,7 @@ tryton__login(struct tryton *t, struct sc_error *err)
 
 	buf_init(&body, 0);
 	buf_init(&auth, 0);
+	t->in_login = 1;
 	free(t->auth);
 	t->auth = NULL;
 	free(t->context);
@@ -368,6 +369,7 @@ tryton__login(struct tryton *t, struct sc_error *err)
 	t->logins++;
 	rc = 0;
 done:
+	t->in_login = 0;
 	if (rc < 0) {
 		free(t->auth);
 		t->auth = NULL;
@@ -429,6 +431,13 @@ tryton__call(struct tryton *t, const char *method, const char *args, const char 
 		rc = rpc_post(t, method, &body, write, out, &status, err);
 		if (status != 401)
 			goto done;
+		if (t->in_login) {
+			/* a call made by the login itself (the company's lookup):
+			 * logging in again from here would never end */
+			rc = sc_error_set(err, SC_EAUTH, "Tryton %s: refused during login (401)",
+			                  method);
+			goto done;
+		}
 		/* no session, or it expired: log in again, once */
 		free(t->auth);
 		t->auth = NULL;

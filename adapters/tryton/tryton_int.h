@@ -88,6 +88,7 @@ struct tryton {
 
 	/* the session (rpc.c) */
 	char *auth;                      /* "Session base64(user:uid:session)", NULL before login */
+	int in_login;                    /* tryton__login is running: a 401 then is final */
 	char *context;                   /* JSON object text: the user's context */
 	int64_t company_id;
 	int64_t payment_term_id;         /* resolved from payment_term, 0 = none yet */
